@@ -1,0 +1,139 @@
+//! Compiled plugin code on disk, so only the first start compiles.
+//!
+//! Entries are keyed by the SHA-256 of the `.wasm` and by the engine's
+//! compatibility hash (wasmtime version and configuration). Deserializing
+//! compiled code is only safe for bytes we produced, so every entry carries
+//! a SHA-256 of its payload that is checked before wasmtime sees it; a
+//! corrupt, truncated or stale entry is rebuilt, never trusted.
+
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use wasmtime::component::Component;
+use wasmtime::Engine;
+
+const MAGIC: &[u8; 8] = b"AOCWASM1";
+
+/// How a component was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Loaded from a verified cache entry.
+    Hit,
+    /// Compiled and stored (no entry existed).
+    Compiled,
+    /// An entry existed but failed verification or loading; rebuilt.
+    Rebuilt,
+    /// Compiled without a cache directory.
+    Uncached,
+}
+
+/// A directory of compiled components.
+#[derive(Debug, Clone)]
+pub struct CompiledCache {
+    dir: Option<PathBuf>,
+}
+
+impl CompiledCache {
+    /// A cache in `dir` (created on first write, mode 0700 on Unix).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        CompiledCache { dir: Some(dir.into()) }
+    }
+
+    /// No cache: always compile.
+    pub fn disabled() -> Self {
+        CompiledCache { dir: None }
+    }
+
+    /// The file an entry for these bytes would live in.
+    pub fn entry_path(&self, engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        let mut h = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        let engine_key = h.finish();
+        let wasm_key = hex::encode(Sha256::digest(wasm));
+        Some(dir.join(format!("{wasm_key}-{engine_key:016x}.cwasm")))
+    }
+
+    /// Loads the component for `wasm`, compiling and storing it when needed.
+    pub fn load(&self, engine: &Engine, wasm: &[u8]) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let Some(path) = self.entry_path(engine, wasm) else {
+            return Ok((Component::new(engine, wasm)?, CacheOutcome::Uncached));
+        };
+        let existed = path.exists();
+        if existed {
+            if let Some(component) = read_verified(engine, &path) {
+                return Ok((component, CacheOutcome::Hit));
+            }
+            tracing::warn!(path = %path.display(), "compiled plugin cache entry is corrupt or stale; rebuilding");
+        }
+        let compiled = engine.precompile_component(wasm)?;
+        // Load from the bytes we just made; a failed cache write only costs speed.
+        let component = {
+            #[allow(unsafe_code)]
+            // SAFETY: `compiled` was produced by this engine a moment ago.
+            unsafe {
+                Component::deserialize(engine, &compiled)?
+            }
+        };
+        if let Err(e) = write_entry(&path, &compiled) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write compiled plugin cache");
+        }
+        Ok((component, if existed { CacheOutcome::Rebuilt } else { CacheOutcome::Compiled }))
+    }
+}
+
+fn read_verified(engine: &Engine, path: &Path) -> Option<Component> {
+    let bytes = fs::read(path).ok()?;
+    if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    let (digest, payload) = bytes[MAGIC.len()..].split_at(32);
+    if Sha256::digest(payload).as_slice() != digest {
+        return None;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: the payload is byte-for-byte what `precompile_component` wrote
+    // (checked by SHA-256 above), in a file named by this engine's
+    // compatibility hash; wasmtime additionally checks its own header.
+    unsafe {
+        Component::deserialize(engine, payload).ok()
+    }
+}
+
+fn write_entry(path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().expect("cache entries live in a directory");
+    create_private_dir(dir)?;
+    let mut tmp = tempfile_in(dir)?;
+    tmp.1.write_all(MAGIC)?;
+    tmp.1.write_all(&Sha256::digest(compiled))?;
+    tmp.1.write_all(compiled)?;
+    tmp.1.sync_all()?;
+    fs::rename(&tmp.0, path)
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// A uniquely named temporary file in `dir` (renamed into place when complete).
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
+    let name = format!(".tmp-{}-{:x}", std::process::id(), rand_suffix());
+    let path = dir.join(name);
+    let file = fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    Ok((path, file))
+}
+
+fn rand_suffix() -> u64 {
+    let mut h = DefaultHasher::new();
+    std::time::SystemTime::now().hash(&mut h);
+    std::thread::current().id().hash(&mut h);
+    h.finish()
+}
