@@ -1,1 +1,75 @@
-fn main() {}
+//! Builds every crate of `plugins-wasm/` for `wasm32-wasip2` (like wasmtime's
+//! test-programs artifacts) and generates:
+//! - `BUILTINS`: the first-party plugins, embedded with `include_bytes!`;
+//! - `fixtures::*`: paths of the test fixtures, for the host's tests.
+//!
+//! The guest workspace has its own target directory (`target/plugins-wasm`),
+//! so building it never contends with, or rebuilds, the host.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// First-party plugins shipped in the binary: (crate, default grant).
+const SHIPPED: &[(&str, &[&str], &[&str])] = &[
+    // crate, default http grant, default program grant
+    ("notifier-webhook", &[], &[]),
+    ("notifier-slack", &["hooks.slack.com"], &[]),
+    ("notifier-discord", &["discord.com", "discordapp.com"], &[]),
+    ("notifier-desktop", &[], &["notify-send", "osascript"]),
+];
+
+/// Test-only fixtures: built, never shipped.
+const FIXTURES: &[&str] = &["hostile", "bad-manifest", "future-version", "no-exports"];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.join("../..").canonicalize().unwrap();
+    let guest_ws = root.join("plugins-wasm");
+    let target_dir = root.join("target/plugins-wasm");
+    for dir in ["plugins-wasm", "sdk/rust", "wit"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(&guest_ws)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--workspace"])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // The outer build's flags are for the host, not for wasm guests.
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PROFILE_RELEASE_DEBUG", "CARGO_PROFILE_RELEASE_INCREMENTAL"] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
+    if !status.success() {
+        panic!(
+            "building the WebAssembly plugins in plugins-wasm/ failed.\n\
+             If the error above says the target is missing, run: rustup target add wasm32-wasip2"
+        );
+    }
+
+    let out_dir = target_dir.join("wasm32-wasip2/release");
+    let wasm = |krate: &str| -> PathBuf {
+        let path = out_dir.join(format!("{}.wasm", krate.replace('-', "_")));
+        assert!(path.exists(), "expected {} after building plugins-wasm", path.display());
+        path
+    };
+
+    let mut code = String::from("/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n");
+    for (krate, http, programs) in SHIPPED {
+        let file = krate.strip_prefix("notifier-").unwrap_or(krate);
+        code.push_str(&format!(
+            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?} }},\n",
+            wasm(krate)
+        ));
+    }
+    code.push_str("    ]\n}\n\n/// Test fixtures (never shipped): paths of built components.\npub mod fixtures {\n");
+    for fixture in FIXTURES {
+        let name = fixture.replace('-', "_").to_uppercase();
+        code.push_str(&format!("    pub const {name}: &str = {:?};\n", wasm(&format!("fixture-{fixture}"))));
+    }
+    code.push_str("}\n");
+    let generated = Path::new(&env::var("OUT_DIR").unwrap()).join("builtins.rs");
+    std::fs::write(generated, code).unwrap();
+}

@@ -1,1 +1,22 @@
+//! One integration-test binary (as wasmtime and jj do), one module per topic.
 
+mod cli;
+mod containment;
+mod helpers;
+mod loading;
+mod notifiers;
+
+/// Every `*.rs` file here must be a module above, so no test is forgotten.
+#[test]
+fn every_test_file_is_registered() {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("integration");
+    let main = std::fs::read_to_string(here.join("main.rs")).unwrap();
+    for entry in std::fs::read_dir(&here).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(module) = name.strip_suffix(".rs") {
+            if module != "main" {
+                assert!(main.contains(&format!("mod {module};")), "integration/{name} is not registered in main.rs");
+            }
+        }
+    }
+}

@@ -1,1 +1,20 @@
+//! The first-party plugins that ship inside the `ao` binary, built from
+//! `plugins-wasm/` by this crate's build script, with their default grants.
+//!
+//! Plain data only: this crate does not depend on the plugin host, so the
+//! host can be built and tested without any shipped plugin.
 
+/// A plugin embedded in the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    /// The file name it would have in a plugins directory.
+    pub file_name: &'static str,
+    /// The component.
+    pub wasm: &'static [u8],
+    /// Hosts granted when the config says nothing.
+    pub http: &'static [&'static str],
+    /// Programs granted when the config says nothing.
+    pub programs: &'static [&'static str],
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
