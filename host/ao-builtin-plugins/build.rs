@@ -34,14 +34,30 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&guest_ws)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--workspace"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--workspace",
+        ])
         .arg("--target-dir")
         .arg(&target_dir);
     // The outer build's flags are for the host, not for wasm guests.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PROFILE_RELEASE_DEBUG", "CARGO_PROFILE_RELEASE_INCREMENTAL"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PROFILE_RELEASE_DEBUG",
+        "CARGO_PROFILE_RELEASE_INCREMENTAL",
+    ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
     if !status.success() {
         panic!(
             "building the WebAssembly plugins in plugins-wasm/ failed.\n\
@@ -52,11 +68,17 @@ fn main() {
     let out_dir = target_dir.join("wasm32-wasip2/release");
     let wasm = |krate: &str| -> PathBuf {
         let path = out_dir.join(format!("{}.wasm", krate.replace('-', "_")));
-        assert!(path.exists(), "expected {} after building plugins-wasm", path.display());
+        assert!(
+            path.exists(),
+            "expected {} after building plugins-wasm",
+            path.display()
+        );
         path
     };
 
-    let mut code = String::from("/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n");
+    let mut code = String::from(
+        "/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n",
+    );
     for (krate, http, programs) in SHIPPED {
         let file = krate.strip_prefix("notifier-").unwrap_or(krate);
         code.push_str(&format!(
@@ -67,7 +89,10 @@ fn main() {
     code.push_str("    ]\n}\n\n/// Test fixtures (never shipped): paths of built components.\npub mod fixtures {\n");
     for fixture in FIXTURES {
         let name = fixture.replace('-', "_").to_uppercase();
-        code.push_str(&format!("    pub const {name}: &str = {:?};\n", wasm(&format!("fixture-{fixture}"))));
+        code.push_str(&format!(
+            "    pub const {name}: &str = {:?};\n",
+            wasm(&format!("fixture-{fixture}"))
+        ));
     }
     code.push_str("}\n");
     let generated = Path::new(&env::var("OUT_DIR").unwrap()).join("builtins.rs");

@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 fn hostile_instance(grant: Grant) -> PluginInstance {
     hostile().instantiate(InstanceSettings {
         grant,
-        limits: Limits { call_timeout: Duration::from_millis(400), ..Limits::default() },
+        limits: Limits {
+            call_timeout: Duration::from_millis(400),
+            ..Limits::default()
+        },
         ..InstanceSettings::default()
     })
 }
@@ -26,18 +29,28 @@ struct Bystander {
 impl Bystander {
     fn new() -> Self {
         let server = FakeServer::start();
-        let webhook = instance(&load_builtin("webhook.wasm"), serde_json::json!({ "url": server.url("/hook") }), http_grant(&[&server.host()]));
+        let webhook = instance(
+            &load_builtin("webhook.wasm"),
+            serde_json::json!({ "url": server.url("/hook") }),
+            http_grant(&[&server.host()]),
+        );
         Bystander { server, webhook }
     }
 
     fn still_answers(&mut self) {
         let before = self.server.requests().len();
-        self.webhook.notify(&event("session.stuck", "still here")).expect("the well-behaved plugin keeps working");
+        self.webhook
+            .notify(&event("session.stuck", "still here"))
+            .expect("the well-behaved plugin keeps working");
         assert_eq!(self.server.requests().len(), before + 1);
     }
 }
 
-fn call(instance: &mut PluginInstance, kind: &str, data: &str) -> Result<(), ao_plugin_host::CallError> {
+fn call(
+    instance: &mut PluginInstance,
+    kind: &str,
+    data: &str,
+) -> Result<(), ao_plugin_host::CallError> {
     let mut e = event(kind, "fixture");
     e.data = data.to_string();
     instance.notify(&e)
@@ -50,9 +63,16 @@ fn an_infinite_loop_is_stopped_at_the_deadline() {
     let started = Instant::now();
     let err = call(&mut plugin, "loop", "").unwrap_err();
     assert!(matches!(err.kind, CallErrorKind::Timeout), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(3), "stopped after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped after {:?}",
+        started.elapsed()
+    );
     let text = err.to_string();
-    assert!(text.contains("plugin `hostile`") && text.contains("`notify`") && text.contains("400 ms"), "{text}");
+    assert!(
+        text.contains("plugin `hostile`") && text.contains("`notify`") && text.contains("400 ms"),
+        "{text}"
+    );
     // The instance is replaced and answers again.
     call(&mut plugin, "ok", "").unwrap();
     assert_eq!(plugin.restarts(), 1);
@@ -103,15 +123,24 @@ fn http_to_a_host_that_is_not_granted_is_denied() {
     let err = call(&mut plugin, "fetch", &server.url("/x")).unwrap_err();
     match err.plugin_error() {
         Some(PluginError::Denied(m)) => {
-            assert!(m.contains(&server.host()) && m.contains("plugins.hostile.grant.http"), "{m}")
+            assert!(
+                m.contains(&server.host()) && m.contains("plugins.hostile.grant.http"),
+                "{m}"
+            )
         }
         other => panic!("expected denied, got {other:?}"),
     }
-    assert!(server.requests().is_empty(), "no request may leave the host");
+    assert!(
+        server.requests().is_empty(),
+        "no request may leave the host"
+    );
     // Granted but never requested by the manifest: still denied.
     let mut plugin = hostile_instance(http_grant(&["example.org"]));
     let err = call(&mut plugin, "fetch", "http://example.org/").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(_))),
+        "{err}"
+    );
     // Requested and granted: allowed.
     let mut plugin = hostile_instance(http_grant(&["127.0.0.1"]));
     let err = call(&mut plugin, "fetch", &server.url("/x")).unwrap_err();
@@ -124,21 +153,41 @@ fn http_to_a_host_that_is_not_granted_is_denied() {
 fn undeclared_or_ungranted_secrets_are_denied() {
     let mut bystander = Bystander::new();
     let secrets = ao_plugin_host::services::MapSecrets(
-        [("DECLARED_SECRET".to_string(), "s3cr3t-value".to_string()), ("OTHER".to_string(), "x".to_string())].into(),
+        [
+            ("DECLARED_SECRET".to_string(), "s3cr3t-value".to_string()),
+            ("OTHER".to_string(), "x".to_string()),
+        ]
+        .into(),
     );
-    let settings = |grant: Grant| InstanceSettings { grant, secrets: arc(secrets.clone()), ..InstanceSettings::default() };
-    let grant_all = Grant { secrets: vec!["DECLARED_SECRET".into(), "OTHER".into()], ..Grant::default() };
+    let settings = |grant: Grant| InstanceSettings {
+        grant,
+        secrets: arc(secrets.clone()),
+        ..InstanceSettings::default()
+    };
+    let grant_all = Grant {
+        secrets: vec!["DECLARED_SECRET".into(), "OTHER".into()],
+        ..Grant::default()
+    };
     let mut plugin = hostile().instantiate(settings(grant_all));
     // Not declared in the manifest: denied even though granted.
     let err = call(&mut plugin, "secret", "OTHER").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(_))),
+        "{err}"
+    );
     // Declared and granted: the plugin may read it (and reports only its length).
     let err = call(&mut plugin, "secret", "DECLARED_SECRET").unwrap_err();
-    assert!(err.to_string().contains("secret has 12 characters"), "{err}");
+    assert!(
+        err.to_string().contains("secret has 12 characters"),
+        "{err}"
+    );
     // Declared, not granted: denied.
     let mut plugin = hostile().instantiate(settings(Grant::default()));
     let err = call(&mut plugin, "secret", "DECLARED_SECRET").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(_))),
+        "{err}"
+    );
     bystander.still_answers();
 }
 
@@ -151,16 +200,25 @@ fn files_outside_the_granted_directories_cannot_be_read() {
     let outside = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(outside.path(), "private").unwrap();
 
-    let grant = Grant { read_dirs: vec![granted.path().display().to_string()], ..Grant::default() };
+    let grant = Grant {
+        read_dirs: vec![granted.path().display().to_string()],
+        ..Grant::default()
+    };
     let mut plugin = hostile_instance(grant);
     let err = call(&mut plugin, "read-file", inside.to_str().unwrap()).unwrap_err();
     assert!(err.to_string().contains("read 20 bytes"), "{err}");
     let err = call(&mut plugin, "read-file", outside.path().to_str().unwrap()).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(m)) if m.contains("cannot read")), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(m)) if m.contains("cannot read")),
+        "{err}"
+    );
     // Nothing granted: nothing readable.
     let mut plugin = hostile_instance(Grant::default());
     let err = call(&mut plugin, "read-file", inside.to_str().unwrap()).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(_))),
+        "{err}"
+    );
     bystander.still_answers();
 }
 
@@ -168,10 +226,16 @@ fn files_outside_the_granted_directories_cannot_be_read() {
 fn a_multi_megabyte_response_is_refused_at_the_limit() {
     let mut bystander = Bystander::new();
     let server = FakeServer::start();
-    server.script([Reply::status(200).body(vec![b'x'; 16 << 20]), Reply::status(200).body(vec![b'y'; 1024])]);
+    server.script([
+        Reply::status(200).body(vec![b'x'; 16 << 20]),
+        Reply::status(200).body(vec![b'y'; 1024]),
+    ]);
     let mut plugin = hostile_instance(http_grant(&["127.0.0.1"]));
     let err = call(&mut plugin, "fetch", &server.url("/big")).unwrap_err();
-    assert!(err.to_string().contains("larger than this plugin's limit"), "{err}");
+    assert!(
+        err.to_string().contains("larger than this plugin's limit"),
+        "{err}"
+    );
     let err = call(&mut plugin, "fetch", &server.url("/small")).unwrap_err();
     assert!(err.to_string().contains("fetched 1024 bytes"), "{err}");
     bystander.still_answers();
@@ -182,12 +246,22 @@ fn programs_and_the_key_value_store_need_grants() {
     let kv_dir = tempfile::tempdir().unwrap();
     // The fixture requests neither programs nor kv: both are denied.
     let mut plugin = hostile().instantiate(InstanceSettings {
-        grant: Grant { programs: vec!["true".into()], kv: true, ..Grant::default() },
+        grant: Grant {
+            programs: vec!["true".into()],
+            kv: true,
+            ..Grant::default()
+        },
         kv_dir: Some(kv_dir.path().to_path_buf()),
         ..InstanceSettings::default()
     });
     let err = call(&mut plugin, "run", "true").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(m)) if m.contains("`true`")), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(m)) if m.contains("`true`")),
+        "{err}"
+    );
     let err = call(&mut plugin, "kv", "").unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Denied(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Denied(_))),
+        "{err}"
+    );
 }

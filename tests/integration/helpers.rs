@@ -29,11 +29,18 @@ pub fn load_file(path: &str) -> LoadedPlugin {
 
 /// A first-party plugin by file name (`slack.wasm`).
 pub fn load_builtin(file_name: &str) -> LoadedPlugin {
-    let builtin = ao_builtin_plugins::builtins().into_iter().find(|b| b.file_name == file_name).unwrap();
+    let builtin = ao_builtin_plugins::builtins()
+        .into_iter()
+        .find(|b| b.file_name == file_name)
+        .unwrap();
     LoadedPlugin::load(engine(), cache(), builtin.wasm, file_name).unwrap_or_else(|e| panic!("{e}"))
 }
 
-pub fn instance(plugin: &LoadedPlugin, settings: serde_json::Value, grant: Grant) -> PluginInstance {
+pub fn instance(
+    plugin: &LoadedPlugin,
+    settings: serde_json::Value,
+    grant: Grant,
+) -> PluginInstance {
     plugin.instantiate(InstanceSettings {
         settings: settings.as_object().cloned().unwrap_or_default(),
         grant,
@@ -43,7 +50,10 @@ pub fn instance(plugin: &LoadedPlugin, settings: serde_json::Value, grant: Grant
 }
 
 pub fn http_grant(hosts: &[&str]) -> Grant {
-    Grant { http: hosts.iter().map(|h| h.to_string()).collect(), ..Grant::default() }
+    Grant {
+        http: hosts.iter().map(|h| h.to_string()).collect(),
+        ..Grant::default()
+    }
 }
 
 pub fn event(kind: &str, message: &str) -> Event {

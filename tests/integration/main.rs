@@ -15,7 +15,10 @@ fn every_test_file_is_registered() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if let Some(module) = name.strip_suffix(".rs") {
             if module != "main" {
-                assert!(main.contains(&format!("mod {module};")), "integration/{name} is not registered in main.rs");
+                assert!(
+                    main.contains(&format!("mod {module};")),
+                    "integration/{name} is not registered in main.rs"
+                );
             }
         }
     }

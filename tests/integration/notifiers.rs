@@ -23,15 +23,26 @@ fn webhook_posts_the_event_as_json_with_headers_and_a_secret_header() {
         .as_object()
         .cloned()
         .unwrap(),
-        grant: Grant { http: vec![server.host()], secrets: vec!["OPS_TOKEN".into()], ..Grant::default() },
-        secrets: arc(MapSecrets([("OPS_TOKEN".to_string(), "tok-123".to_string())].into())),
+        grant: Grant {
+            http: vec![server.host()],
+            secrets: vec!["OPS_TOKEN".into()],
+            ..Grant::default()
+        },
+        secrets: arc(MapSecrets(
+            [("OPS_TOKEN".to_string(), "tok-123".to_string())].into(),
+        )),
         ..InstanceSettings::default()
     });
-    webhook.notify(&event("ci.failing", "CI failed on #42")).unwrap();
+    webhook
+        .notify(&event("ci.failing", "CI failed on #42"))
+        .unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     let r = &requests[0];
-    assert_eq!((r.method.as_str(), r.path_and_query.as_str()), ("POST", "/ao"));
+    assert_eq!(
+        (r.method.as_str(), r.path_and_query.as_str()),
+        ("POST", "/ao")
+    );
     assert_eq!(r.header("x-team"), Some("agents"));
     assert_eq!(r.header("authorization"), Some("Bearer tok-123"));
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -42,16 +53,30 @@ fn webhook_posts_the_event_as_json_with_headers_and_a_secret_header() {
     assert_eq!(body["event"]["message"], "CI failed on #42");
     assert_eq!(body["event"]["data"]["ci"], "failing");
 
-    let actions = [Action { label: "Merge".into(), url: Some("https://x/merge".into()), callback_endpoint: None }];
-    webhook.notify_with_actions(&event("merge.ready", "ready"), &actions).unwrap();
+    let actions = [Action {
+        label: "Merge".into(),
+        url: Some("https://x/merge".into()),
+        callback_endpoint: None,
+    }];
+    webhook
+        .notify_with_actions(&event("merge.ready", "ready"), &actions)
+        .unwrap();
     let body = server.requests()[1].json();
     assert_eq!(body["type"], "notification_with_actions");
     assert_eq!(body["actions"][0]["label"], "Merge");
 
-    let context = MessageContext { session_id: Some("ao-7".into()), project_id: None, pr_url: None, channel: None };
+    let context = MessageContext {
+        session_id: Some("ao-7".into()),
+        project_id: None,
+        pr_url: None,
+        channel: None,
+    };
     webhook.post("hello", &context).unwrap();
     let body = server.requests()[2].json();
-    assert_eq!((body["type"].as_str(), body["message"].as_str()), (Some("message"), Some("hello")));
+    assert_eq!(
+        (body["type"].as_str(), body["message"].as_str()),
+        (Some("message"), Some("hello"))
+    );
 }
 
 #[test]
@@ -68,8 +93,14 @@ fn webhook_retries_server_errors_with_exponential_backoff() {
     assert_eq!(requests.len(), 3, "two failures then a success");
     let first_gap = requests[1].at - requests[0].at;
     let second_gap = requests[2].at - requests[1].at;
-    assert!(first_gap >= Duration::from_millis(95), "first retry after {first_gap:?}");
-    assert!(second_gap >= Duration::from_millis(195), "second retry waits twice as long: {second_gap:?}");
+    assert!(
+        first_gap >= Duration::from_millis(95),
+        "first retry after {first_gap:?}"
+    );
+    assert!(
+        second_gap >= Duration::from_millis(195),
+        "second retry waits twice as long: {second_gap:?}"
+    );
 }
 
 #[test]
@@ -85,16 +116,25 @@ fn webhook_honours_retry_after_and_gives_up_after_its_retries() {
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     let gap = requests[1].at - requests[0].at;
-    assert!(gap >= Duration::from_millis(950), "Retry-After: 1 must beat the 10 ms backoff, waited {gap:?}");
+    assert!(
+        gap >= Duration::from_millis(950),
+        "Retry-After: 1 must beat the 10 ms backoff, waited {gap:?}"
+    );
 
     server.script([Reply::status(503), Reply::status(503)]);
     let err = webhook.notify(&event("ci.failing", "x")).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::Transient(m)) if m.contains("503")), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::Transient(m)) if m.contains("503")),
+        "{err}"
+    );
     // A client error is not retried.
     server.script([Reply::status(400).body("bad payload")]);
     let before = server.requests().len();
     let err = webhook.notify(&event("ci.failing", "x")).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::InvalidInput(_))), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::InvalidInput(_))),
+        "{err}"
+    );
     assert_eq!(server.requests().len(), before + 1);
 }
 
@@ -106,26 +146,49 @@ fn slack_sends_block_kit_with_links_to_the_pr_and_session() {
         json!({ "webhookUrl": server.url("/services/T/B/X"), "channel": "#agents", "username": "ao" }),
         http_grant(&[&server.host()]),
     );
-    slack.notify(&event("session.needs_input", "Agent asks: <b>which DB?</b>")).unwrap();
+    slack
+        .notify(&event(
+            "session.needs_input",
+            "Agent asks: <b>which DB?</b>",
+        ))
+        .unwrap();
     let body = server.requests()[0].json();
     assert_eq!(body["channel"], "#agents");
     assert_eq!(body["username"], "ao");
     let blocks = body["blocks"].as_array().unwrap();
     let section = blocks[0]["text"]["text"].as_str().unwrap();
     assert!(section.contains("session.needs_input"), "{section}");
-    assert!(section.contains("&lt;b&gt;which DB?&lt;/b&gt;"), "agent text is escaped: {section}");
-    let buttons = blocks.iter().find(|b| b["type"] == "actions").unwrap()["elements"].as_array().unwrap();
+    assert!(
+        section.contains("&lt;b&gt;which DB?&lt;/b&gt;"),
+        "agent text is escaped: {section}"
+    );
+    let buttons = blocks.iter().find(|b| b["type"] == "actions").unwrap()["elements"]
+        .as_array()
+        .unwrap();
     let urls: Vec<&str> = buttons.iter().map(|b| b["url"].as_str().unwrap()).collect();
-    assert_eq!(urls, ["https://github.com/acme/web/pull/42", "http://127.0.0.1:3000/sessions/ao-7"]);
+    assert_eq!(
+        urls,
+        [
+            "https://github.com/acme/web/pull/42",
+            "http://127.0.0.1:3000/sessions/ao-7"
+        ]
+    );
 }
 
 #[test]
 fn slack_without_a_url_says_which_setting_is_missing() {
     let mut slack = instance(&load_builtin("slack.wasm"), json!({}), Grant::default());
     let err = slack.notify(&event("x", "y")).unwrap_err();
-    assert!(matches!(err.plugin_error(), Some(PluginError::InvalidInput(m)) if m.contains("webhookUrl")), "{err}");
+    assert!(
+        matches!(err.plugin_error(), Some(PluginError::InvalidInput(m)) if m.contains("webhookUrl")),
+        "{err}"
+    );
     // A typo in a setting is named.
-    let mut slack = instance(&load_builtin("slack.wasm"), json!({ "webhookURL": "http://x" }), Grant::default());
+    let mut slack = instance(
+        &load_builtin("slack.wasm"),
+        json!({ "webhookURL": "http://x" }),
+        Grant::default(),
+    );
     let err = slack.notify(&event("x", "y")).unwrap_err();
     assert!(err.to_string().contains("webhookURL"), "{err}");
 }
@@ -143,7 +206,10 @@ fn discord_sends_embeds_into_a_thread_and_retries() {
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert!(requests[1].at - requests[0].at >= Duration::from_millis(190));
-    assert_eq!(requests[1].path_and_query, "/api/webhooks/1/abc?thread_id=99");
+    assert_eq!(
+        requests[1].path_and_query,
+        "/api/webhooks/1/abc?thread_id=99"
+    );
     let body = requests[1].json();
     let embed = &body["embeds"][0];
     assert_eq!(embed["title"], "ci.failing");

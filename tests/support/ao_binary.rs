@@ -15,7 +15,11 @@ pub fn ao_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let target = exe.parent().and_then(Path::parent).unwrap();
     let ao = target.join(format!("ao{}", std::env::consts::EXE_SUFFIX));
-    assert!(ao.exists(), "{} not found: build it with `cargo build --release -p ao-cli`", ao.display());
+    assert!(
+        ao.exists(),
+        "{} not found: build it with `cargo build --release -p ao-cli`",
+        ao.display()
+    );
     ao
 }
 

@@ -22,7 +22,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -41,7 +44,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn status(status: u16) -> Self {
-        Reply { status, headers: Vec::new(), body: Vec::new(), delay: Duration::ZERO }
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            delay: Duration::ZERO,
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -73,24 +81,41 @@ pub struct FakeServer {
     _runtime: tokio::runtime::Runtime,
 }
 
-async fn handle(State(shared): State<Arc<Mutex<Shared>>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let reply = {
         let mut s = shared.lock().unwrap();
         s.requests.push(Recorded {
             method: method.to_string(),
-            path_and_query: uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect(),
+            path_and_query: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect(),
             body: body.to_vec(),
             at: Instant::now(),
         });
-        s.script.pop_front().unwrap_or_else(|| Reply::status(200).body("ok"))
+        s.script
+            .pop_front()
+            .unwrap_or_else(|| Reply::status(200).body("ok"))
     };
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
     let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
     for (k, v) in reply.headers {
-        response.headers_mut().insert(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        response.headers_mut().insert(
+            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
     }
     response
 }
@@ -98,13 +123,25 @@ async fn handle(State(shared): State<Arc<Mutex<Shared>>>, method: Method, uri: U
 impl FakeServer {
     /// Starts a server on an ephemeral port of 127.0.0.1.
     pub fn start() -> FakeServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().fallback(handle).with_state(shared.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
         runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FakeServer { addr, shared, _runtime: runtime }
+        FakeServer {
+            addr,
+            shared,
+            _runtime: runtime,
+        }
     }
 
     /// `http://127.0.0.1:PORT` + path.

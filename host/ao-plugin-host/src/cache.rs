@@ -11,8 +11,8 @@ use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use wasmtime::component::Component;
 use wasmtime::Engine;
+use wasmtime::component::Component;
 
 const MAGIC: &[u8; 8] = b"AOCWASM1";
 
@@ -38,7 +38,9 @@ pub struct CompiledCache {
 impl CompiledCache {
     /// A cache in `dir` (created on first write, mode 0700 on Unix).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        CompiledCache { dir: Some(dir.into()) }
+        CompiledCache {
+            dir: Some(dir.into()),
+        }
     }
 
     /// No cache: always compile.
@@ -57,7 +59,11 @@ impl CompiledCache {
     }
 
     /// Loads the component for `wasm`, compiling and storing it when needed.
-    pub fn load(&self, engine: &Engine, wasm: &[u8]) -> wasmtime::Result<(Component, CacheOutcome)> {
+    pub fn load(
+        &self,
+        engine: &Engine,
+        wasm: &[u8],
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
         let Some(path) = self.entry_path(engine, wasm) else {
             return Ok((Component::new(engine, wasm)?, CacheOutcome::Uncached));
         };
@@ -80,7 +86,14 @@ impl CompiledCache {
         if let Err(e) = write_entry(&path, &compiled) {
             tracing::warn!(path = %path.display(), error = %e, "cannot write compiled plugin cache");
         }
-        Ok((component, if existed { CacheOutcome::Rebuilt } else { CacheOutcome::Compiled }))
+        Ok((
+            component,
+            if existed {
+                CacheOutcome::Rebuilt
+            } else {
+                CacheOutcome::Compiled
+            },
+        ))
     }
 }
 
@@ -127,7 +140,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
     let name = format!(".tmp-{}-{:x}", std::process::id(), rand_suffix());
     let path = dir.join(name);
-    let file = fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     Ok((path, file))
 }
 

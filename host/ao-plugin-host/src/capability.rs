@@ -62,17 +62,28 @@ impl Capabilities {
 
     /// Read-only directories, with `~` expanded against `home`.
     pub fn read_dir_paths(&self, home: Option<&Path>) -> Vec<PathBuf> {
-        self.read_dirs.iter().filter_map(|d| expand_home(d, home)).collect()
+        self.read_dirs
+            .iter()
+            .filter_map(|d| expand_home(d, home))
+            .collect()
     }
 
     /// True when nothing is granted.
     pub fn is_empty(&self) -> bool {
-        self.http.is_empty() && self.secrets.is_empty() && self.programs.is_empty() && self.read_dirs.is_empty() && !self.kv
+        self.http.is_empty()
+            && self.secrets.is_empty()
+            && self.programs.is_empty()
+            && self.read_dirs.is_empty()
+            && !self.kv
     }
 }
 
 /// Items of `granted` covered by `requested`, plus requested items when the grant is `*`.
-fn intersect(requested: &[String], granted: &[String], covers: impl Fn(&str, &str) -> bool) -> Vec<String> {
+fn intersect(
+    requested: &[String],
+    granted: &[String],
+    covers: impl Fn(&str, &str) -> bool,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |item: &str| {
         if item != "*" && !out.iter().any(|o| o == item) {
@@ -105,7 +116,10 @@ fn host_pattern_covers(outer: &str, inner: &str) -> bool {
     let host_ok = match outer_host.strip_prefix("*.") {
         Some(suffix) => {
             let inner_base = inner_host.strip_prefix("*.").unwrap_or(inner_host);
-            inner_base.len() > suffix.len() && inner_base.to_ascii_lowercase().ends_with(&format!(".{}", suffix.to_ascii_lowercase()))
+            inner_base.len() > suffix.len()
+                && inner_base
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", suffix.to_ascii_lowercase()))
         }
         None => outer_host.eq_ignore_ascii_case(inner_host),
     };
@@ -126,7 +140,12 @@ pub fn host_matches(pattern: &str, host: &str, port: u16) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let p_host = p_host.trim_start_matches('[').trim_end_matches(']');
     match p_host.strip_prefix("*.") {
-        Some(suffix) => host.len() > suffix.len() && host.to_ascii_lowercase().ends_with(&format!(".{}", suffix.to_ascii_lowercase())),
+        Some(suffix) => {
+            host.len() > suffix.len()
+                && host
+                    .to_ascii_lowercase()
+                    .ends_with(&format!(".{}", suffix.to_ascii_lowercase()))
+        }
         None => p_host.eq_ignore_ascii_case(host),
     }
 }
@@ -135,7 +154,9 @@ fn split_port(pattern: &str) -> (&str, Option<u16>) {
     if pattern.starts_with('[') {
         // [::1]:8080
         if let Some(end) = pattern.find(']') {
-            let port = pattern[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+            let port = pattern[end + 1..]
+                .strip_prefix(':')
+                .and_then(|p| p.parse().ok());
             return (&pattern[..=end], port);
         }
         return (pattern, None);
@@ -158,17 +179,26 @@ pub fn is_valid_host_pattern(pattern: &str) -> bool {
         return false;
     }
     let (host, _) = split_port(pattern);
-    if pattern.rsplit_once(':').is_some_and(|(_, p)| !pattern.ends_with(']') && p.parse::<u16>().is_err()) && !pattern.starts_with('[') {
+    if pattern
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !pattern.ends_with(']') && p.parse::<u16>().is_err())
+        && !pattern.starts_with('[')
+    {
         return false;
     }
     if let Some(inner) = host.strip_prefix('[') {
-        return inner.strip_suffix(']').is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+        return inner
+            .strip_suffix(']')
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
     }
     let host = host.strip_prefix("*.").unwrap_or(host);
     !host.is_empty()
         && host.len() <= 253
         && host.split('.').all(|label| {
-            !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !label.starts_with('-')
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
         })
 }
 
@@ -189,7 +219,10 @@ mod tests {
     use super::*;
 
     fn caps(http: &[&str]) -> Capabilities {
-        Capabilities { http: http.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+        Capabilities {
+            http: http.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -220,8 +253,16 @@ mod tests {
         // A subdomain pattern in the request covers a concrete grant.
         let e = Capabilities::effective(&caps(&["*.slack.com"]), &caps(&["hooks.slack.com"]));
         assert_eq!(e.http, vec!["hooks.slack.com"]);
-        let requested = Capabilities { secrets: vec!["A".into()], kv: true, ..Default::default() };
-        let granted = Capabilities { secrets: vec!["A".into(), "B".into()], kv: false, ..Default::default() };
+        let requested = Capabilities {
+            secrets: vec!["A".into()],
+            kv: true,
+            ..Default::default()
+        };
+        let granted = Capabilities {
+            secrets: vec!["A".into(), "B".into()],
+            kv: false,
+            ..Default::default()
+        };
         let e = Capabilities::effective(&requested, &granted);
         assert_eq!(e.secrets, vec!["A"]);
         assert!(!e.kv);
@@ -229,17 +270,40 @@ mod tests {
 
     #[test]
     fn read_dirs_must_be_inside_the_request() {
-        let requested = Capabilities { read_dirs: vec!["/srv/docs".into()], ..Default::default() };
-        let granted = Capabilities { read_dirs: vec!["/srv/docs/a".into(), "/srv/docsevil".into(), "/etc".into()], ..Default::default() };
-        assert_eq!(Capabilities::effective(&requested, &granted).read_dirs, vec!["/srv/docs/a"]);
+        let requested = Capabilities {
+            read_dirs: vec!["/srv/docs".into()],
+            ..Default::default()
+        };
+        let granted = Capabilities {
+            read_dirs: vec!["/srv/docs/a".into(), "/srv/docsevil".into(), "/etc".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            Capabilities::effective(&requested, &granted).read_dirs,
+            vec!["/srv/docs/a"]
+        );
     }
 
     #[test]
     fn host_pattern_validation() {
-        for ok in ["*", "api.github.com", "*.slack.com", "127.0.0.1:8080", "[::1]:80", "localhost"] {
+        for ok in [
+            "*",
+            "api.github.com",
+            "*.slack.com",
+            "127.0.0.1:8080",
+            "[::1]:80",
+            "localhost",
+        ] {
             assert!(is_valid_host_pattern(ok), "{ok}");
         }
-        for bad in ["http://[::1", "exa mple.com", "", "a..b", "host:notaport", "https://x.com"] {
+        for bad in [
+            "http://[::1",
+            "exa mple.com",
+            "",
+            "a..b",
+            "host:notaport",
+            "https://x.com",
+        ] {
             assert!(!is_valid_host_pattern(bad), "{bad}");
         }
     }

@@ -70,7 +70,9 @@ pub struct Catalog {
 
 /// The `.wasm` files of a directory, sorted; a missing directory is empty.
 pub fn wasm_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm") && p.is_file())
@@ -81,11 +83,20 @@ pub fn wasm_files(dir: &Path) -> Vec<PathBuf> {
 
 impl Catalog {
     /// Loads the built-ins, then every `.wasm` of each directory in order.
-    pub fn discover(engine: &PluginEngine, cache: &CompiledCache, builtins: &[Builtin], dirs: &[PluginSource]) -> Catalog {
+    pub fn discover(
+        engine: &PluginEngine,
+        cache: &CompiledCache,
+        builtins: &[Builtin],
+        dirs: &[PluginSource],
+    ) -> Catalog {
         let mut catalog = Catalog::default();
         for builtin in builtins {
             let origin = format!("built-in {}", builtin.file_name);
-            catalog.add(LoadedPlugin::load(engine, cache, builtin.wasm, &origin), PluginSource::Builtin, builtin.default_grant.clone());
+            catalog.add(
+                LoadedPlugin::load(engine, cache, builtin.wasm, &origin),
+                PluginSource::Builtin,
+                builtin.default_grant.clone(),
+            );
         }
         for source in dirs {
             let dir = match source {
@@ -95,7 +106,10 @@ impl Catalog {
             for file in wasm_files(dir) {
                 let origin = file.display().to_string();
                 let loaded = std::fs::read(&file)
-                    .map_err(|e| LoadError::Read { path: file.clone(), source: e })
+                    .map_err(|e| LoadError::Read {
+                        path: file.clone(),
+                        source: e,
+                    })
                     .and_then(|bytes| LoadedPlugin::load(engine, cache, &bytes, &origin));
                 let source = match source {
                     PluginSource::User(_) => PluginSource::User(file.clone()),
@@ -107,7 +121,12 @@ impl Catalog {
         catalog
     }
 
-    fn add(&mut self, loaded: Result<LoadedPlugin, LoadError>, source: PluginSource, default_grant: Grant) {
+    fn add(
+        &mut self,
+        loaded: Result<LoadedPlugin, LoadError>,
+        source: PluginSource,
+        default_grant: Grant,
+    ) {
         match loaded {
             Ok(plugin) => {
                 let name = plugin.manifest().name.clone();
@@ -117,9 +136,17 @@ impl Catalog {
                     .position(|d| d.plugin.manifest().name == name)
                     .map(|i| self.plugins.remove(i).plugin.origin().to_string());
                 if let Some(previous) = &overrides {
-                    tracing::info!("plugin `{name}` from {} overrides {previous}", plugin.origin());
+                    tracing::info!(
+                        "plugin `{name}` from {} overrides {previous}",
+                        plugin.origin()
+                    );
                 }
-                self.plugins.push(Discovered { plugin, source, default_grant, overrides });
+                self.plugins.push(Discovered {
+                    plugin,
+                    source,
+                    default_grant,
+                    overrides,
+                });
             }
             Err(error) => {
                 tracing::warn!("skipping plugin: {error}");
@@ -130,6 +157,8 @@ impl Catalog {
 
     /// A plugin by manifest name.
     pub fn get(&self, name: &str) -> Option<&Discovered> {
-        self.plugins.iter().find(|d| d.plugin.manifest().name == name)
+        self.plugins
+            .iter()
+            .find(|d| d.plugin.manifest().name == name)
     }
 }

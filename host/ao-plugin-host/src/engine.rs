@@ -45,7 +45,10 @@ impl PluginEngine {
                     }
                 }
             })?;
-        Ok(PluginEngine { engine, _ticker: ticker })
+        Ok(PluginEngine {
+            engine,
+            _ticker: ticker,
+        })
     }
 
     /// The underlying engine.

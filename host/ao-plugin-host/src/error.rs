@@ -8,7 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("{origin}: not a WebAssembly file (it does not start with the `\\0asm` magic bytes)")]
     NotWasm { origin: String },
@@ -32,13 +35,20 @@ pub enum LoadError {
         "{origin}: built against ao:plugin@{found}, but this ao supports {supported}. \
          Rebuild the plugin with an SDK for a supported version, or update ao if the plugin is newer"
     )]
-    UnsupportedVersion { origin: String, found: String, supported: String },
+    UnsupportedVersion {
+        origin: String,
+        found: String,
+        supported: String,
+    },
 
     #[error("{origin}: cannot be linked: {message}")]
     Link { origin: String, message: String },
 
     #[error("{origin}: its manifest is invalid:\n{}", problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    BadManifest { origin: String, problems: Vec<String> },
+    BadManifest {
+        origin: String,
+        problems: Vec<String>,
+    },
 
     #[error("{origin}: failed while reading its manifest: {message}")]
     ManifestCall { origin: String, message: String },
@@ -88,7 +98,10 @@ impl CallError {
     pub fn is_crash(&self) -> bool {
         matches!(
             self.kind,
-            CallErrorKind::Timeout | CallErrorKind::OutOfMemory | CallErrorKind::StackOverflow | CallErrorKind::Trap
+            CallErrorKind::Timeout
+                | CallErrorKind::OutOfMemory
+                | CallErrorKind::StackOverflow
+                | CallErrorKind::Trap
         )
     }
 }

@@ -2,12 +2,12 @@
 //! its header, then the `ao:plugin` version and roles from its imports and
 //! exports.
 
-use crate::error::LoadError;
 use crate::SUPPORTED_WIT_LINES;
+use crate::error::LoadError;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use wasmtime::component::Component;
 use wasmtime::Engine;
+use wasmtime::component::Component;
 
 /// The kind of binary, from the 8-byte header.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,8 +33,12 @@ pub fn binary_kind(bytes: &[u8]) -> BinaryKind {
 pub fn require_component(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
     match binary_kind(bytes) {
         BinaryKind::Component => Ok(()),
-        BinaryKind::CoreModule => Err(LoadError::CoreModule { origin: origin.to_string() }),
-        BinaryKind::NotWasm => Err(LoadError::NotWasm { origin: origin.to_string() }),
+        BinaryKind::CoreModule => Err(LoadError::CoreModule {
+            origin: origin.to_string(),
+        }),
+        BinaryKind::NotWasm => Err(LoadError::NotWasm {
+            origin: origin.to_string(),
+        }),
     }
 }
 
@@ -103,22 +107,46 @@ pub fn surface(engine: &Engine, component: &Component, origin: &str) -> Result<S
         return Err(LoadError::UnsupportedVersion {
             origin: origin.to_string(),
             found: bad.clone(),
-            supported: SUPPORTED_WIT_LINES.iter().map(|l| format!("{l}.x")).collect::<Vec<_>>().join(", "),
+            supported: SUPPORTED_WIT_LINES
+                .iter()
+                .map(|l| format!("{l}.x"))
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     if !exports_plugin || roles.is_empty() {
-        let exports = if export_names.is_empty() { "nothing".to_string() } else { export_names.join(", ") };
-        return Err(LoadError::NotAPlugin { origin: origin.to_string(), exports });
+        let exports = if export_names.is_empty() {
+            "nothing".to_string()
+        } else {
+            export_names.join(", ")
+        };
+        return Err(LoadError::NotAPlugin {
+            origin: origin.to_string(),
+            exports,
+        });
     }
     // Several 0.1.z versions may appear; the newest is what it was built with.
-    let wit_version = versions.into_iter().max_by(|a, b| version_key(a).cmp(&version_key(b))).unwrap_or_default();
-    let roles = ROLE_INTERFACES.iter().filter(|r| roles.contains(**r)).map(|r| r.to_string()).collect();
+    let wit_version = versions
+        .into_iter()
+        .max_by(|a, b| version_key(a).cmp(&version_key(b)))
+        .unwrap_or_default();
+    let roles = ROLE_INTERFACES
+        .iter()
+        .filter(|r| roles.contains(**r))
+        .map(|r| r.to_string())
+        .collect();
     host_imports.sort();
-    Ok(Surface { wit_version, roles, host_imports })
+    Ok(Surface {
+        wit_version,
+        roles,
+        host_imports,
+    })
 }
 
 fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
+    v.split(['.', '-'])
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
 }
 
 #[cfg(test)]

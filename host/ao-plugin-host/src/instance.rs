@@ -7,11 +7,11 @@
 //! stack, panic) the instance's Store is dropped and a fresh one is made on
 //! the next call, so a crash never leaks into later calls or other plugins.
 
-use crate::bindings::v0_1::{self as wit, exports::ao::plugin as guest, HostView};
+use crate::bindings::v0_1::{self as wit, HostView, exports::ao::plugin as guest};
 use crate::cache::{CacheOutcome, CompiledCache};
 use crate::capability::{Capabilities, Grant};
 use crate::engine::PluginEngine;
-use crate::error::{describe, CallError, CallErrorKind, LoadError};
+use crate::error::{CallError, CallErrorKind, LoadError, describe};
 use crate::inspect::{self, Surface};
 use crate::kv_store::KvStore;
 use crate::limits::Limits;
@@ -49,18 +49,32 @@ struct Loaded {
 impl LoadedPlugin {
     /// Validates, compiles (or loads from cache), links and reads the
     /// manifest. Every failure names `origin` and says what to do.
-    pub fn load(engine: &PluginEngine, cache: &CompiledCache, wasm: &[u8], origin: &str) -> Result<Self, LoadError> {
+    pub fn load(
+        engine: &PluginEngine,
+        cache: &CompiledCache,
+        wasm: &[u8],
+        origin: &str,
+    ) -> Result<Self, LoadError> {
         let started = Instant::now();
         inspect::require_component(wasm, origin)?;
-        let (component, outcome) = cache
-            .load(engine.engine(), wasm)
-            .map_err(|e| LoadError::Invalid { origin: origin.to_string(), message: format!("{e:#}") })?;
+        let (component, outcome) =
+            cache
+                .load(engine.engine(), wasm)
+                .map_err(|e| LoadError::Invalid {
+                    origin: origin.to_string(),
+                    message: format!("{e:#}"),
+                })?;
         let surface = inspect::surface(engine.engine(), &component, origin)?;
 
         let mut linker: Linker<HostState> = Linker::new(engine.engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .and_then(|()| HostView::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s))
-            .map_err(|e| LoadError::Link { origin: origin.to_string(), message: format!("{e:#}") })?;
+            .and_then(|()| {
+                HostView::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            })
+            .map_err(|e| LoadError::Link {
+                origin: origin.to_string(),
+                message: format!("{e:#}"),
+            })?;
         let pre = linker.instantiate_pre(&component).map_err(|e| LoadError::Link {
             origin: origin.to_string(),
             message: format!(
@@ -86,10 +100,15 @@ impl LoadedPlugin {
         loaded.manifest = read_manifest(&loaded)?;
         let problems = loaded.manifest.problems(&loaded.surface.roles);
         if !problems.is_empty() {
-            return Err(LoadError::BadManifest { origin: origin.to_string(), problems });
+            return Err(LoadError::BadManifest {
+                origin: origin.to_string(),
+                problems,
+            });
         }
         loaded.load_time = started.elapsed();
-        Ok(LoadedPlugin { inner: Arc::new(loaded) })
+        Ok(LoadedPlugin {
+            inner: Arc::new(loaded),
+        })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -117,7 +136,13 @@ impl LoadedPlugin {
     /// A configured instance. Nothing runs until the first call.
     pub fn instantiate(&self, settings: InstanceSettings) -> PluginInstance {
         let effective = Capabilities::effective(&self.inner.manifest.requested, &settings.grant);
-        PluginInstance { plugin: self.clone(), settings, effective, live: None, restarts: 0 }
+        PluginInstance {
+            plugin: self.clone(),
+            settings,
+            effective,
+            live: None,
+            restarts: 0,
+        }
     }
 }
 
@@ -174,18 +199,29 @@ pub struct PluginInstance {
     restarts: u32,
 }
 
-fn new_store(loaded: &Loaded, settings: &InstanceSettings, caps: &Capabilities, label: &str) -> Result<Store<HostState>, String> {
+fn new_store(
+    loaded: &Loaded,
+    settings: &InstanceSettings,
+    caps: &Capabilities,
+    label: &str,
+) -> Result<Store<HostState>, String> {
     let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
     let mut wasi = WasiCtxBuilder::new();
     // No environment, arguments, stdin or network; stdout is dropped.
-    wasi.stderr(stderr.clone()).allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+    wasi.stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
     for dir in caps.read_dir_paths(settings.home.as_deref()) {
         let guest_path = dir.to_string_lossy().into_owned();
         wasi.preopened_dir(&dir, &guest_path, FsPerms::ReadOnly)
             .map_err(|e| format!("cannot open granted directory {}: {e}", dir.display()))?;
     }
     let kv = match (&settings.kv_dir, caps.kv) {
-        (Some(dir), true) => Some(KvStore::open(dir, &loaded.manifest_name_or_origin()).map_err(|e| format!("key-value store: {e}"))?),
+        (Some(dir), true) => Some(
+            KvStore::open(dir, &loaded.manifest_name_or_origin())
+                .map_err(|e| format!("key-value store: {e}"))?,
+        ),
         _ => None,
     };
     let state = HostState {
@@ -197,7 +233,10 @@ fn new_store(loaded: &Loaded, settings: &InstanceSettings, caps: &Capabilities, 
         secrets: settings.secrets.clone(),
         kv,
         deadline: Instant::now() + settings.limits.call_timeout,
-        memory: services::state::MemoryGuard { limit: settings.limits.memory_bytes, exceeded: false },
+        memory: services::state::MemoryGuard {
+            limit: settings.limits.memory_bytes,
+            exceeded: false,
+        },
         stderr,
         http_agent: services::http::new_agent(),
         home: settings.home.clone(),
@@ -213,7 +252,11 @@ fn new_store(loaded: &Loaded, settings: &InstanceSettings, caps: &Capabilities, 
 
 impl Loaded {
     fn manifest_name_or_origin(&self) -> String {
-        if self.manifest.name.is_empty() { self.origin.clone() } else { self.manifest.name.clone() }
+        if self.manifest.name.is_empty() {
+            self.origin.clone()
+        } else {
+            self.manifest.name.clone()
+        }
     }
 
     fn instantiate_guests(&self, store: &mut Store<HostState>) -> wasmtime::Result<Guests> {
@@ -221,10 +264,26 @@ impl Loaded {
         let has = |role: &str| self.surface.roles.iter().any(|r| r == role);
         Ok(Guests {
             plugin: guest::plugin::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?,
-            notifier: if has("notifier") { Some(guest::notifier::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?) } else { None },
-            tracker: if has("tracker") { Some(guest::tracker::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?) } else { None },
-            scm: if has("scm") { Some(guest::scm::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?) } else { None },
-            agent: if has("agent") { Some(guest::agent::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?) } else { None },
+            notifier: if has("notifier") {
+                Some(guest::notifier::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?)
+            } else {
+                None
+            },
+            tracker: if has("tracker") {
+                Some(guest::tracker::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?)
+            } else {
+                None
+            },
+            scm: if has("scm") {
+                Some(guest::scm::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?)
+            } else {
+                None
+            },
+            agent: if has("agent") {
+                Some(guest::agent::GuestIndices::new(&self.pre)?.load(&mut *store, &instance)?)
+            } else {
+                None
+            },
         })
     }
 }
@@ -232,12 +291,21 @@ impl Loaded {
 /// Reads the manifest in a throwaway, capability-less sandbox.
 fn read_manifest(loaded: &Loaded) -> Result<Manifest, LoadError> {
     let settings = InstanceSettings {
-        limits: Limits { call_timeout: MANIFEST_TIMEOUT, ..Limits::default() },
+        limits: Limits {
+            call_timeout: MANIFEST_TIMEOUT,
+            ..Limits::default()
+        },
         ..InstanceSettings::default()
     };
-    let fail = |message: String| LoadError::ManifestCall { origin: loaded.origin.clone(), message };
-    let mut store = new_store(loaded, &settings, &Capabilities::default(), &loaded.origin).map_err(fail)?;
-    let guests = loaded.instantiate_guests(&mut store).map_err(|e| fail(format!("{e:#}")))?;
+    let fail = |message: String| LoadError::ManifestCall {
+        origin: loaded.origin.clone(),
+        message,
+    };
+    let mut store =
+        new_store(loaded, &settings, &Capabilities::default(), &loaded.origin).map_err(fail)?;
+    let guests = loaded
+        .instantiate_guests(&mut store)
+        .map_err(|e| fail(format!("{e:#}")))?;
     let manifest = guests
         .plugin
         .call_get_manifest(&mut store)
@@ -248,21 +316,38 @@ fn read_manifest(loaded: &Loaded) -> Result<Manifest, LoadError> {
 /// Names a trap: (kind, one-line detail including the plugin's stderr).
 fn classify(error: &wasmtime::Error, store: &Store<HostState>) -> (CallErrorKind, String) {
     let state = store.data();
-    let stderr = String::from_utf8_lossy(&state.stderr.contents()).trim().to_string();
+    let stderr = String::from_utf8_lossy(&state.stderr.contents())
+        .trim()
+        .to_string();
     let stderr = state.redact(&stderr);
-    let with_stderr = |base: String| if stderr.is_empty() { base } else { format!("{base}; plugin stderr: {stderr}") };
+    let with_stderr = |base: String| {
+        if stderr.is_empty() {
+            base
+        } else {
+            format!("{base}; plugin stderr: {stderr}")
+        }
+    };
     if state.memory.exceeded {
         return (
             CallErrorKind::OutOfMemory,
-            format!("it tried to use more than its {} MiB memory limit", state.limits.memory_bytes >> 20),
+            format!(
+                "it tried to use more than its {} MiB memory limit",
+                state.limits.memory_bytes >> 20
+            ),
         );
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => (
             CallErrorKind::Timeout,
-            format!("it ran longer than its {} ms deadline", state.limits.call_timeout.as_millis()),
+            format!(
+                "it ran longer than its {} ms deadline",
+                state.limits.call_timeout.as_millis()
+            ),
         ),
-        Some(Trap::StackOverflow) => (CallErrorKind::StackOverflow, "call stack exhausted (runaway recursion)".into()),
+        Some(Trap::StackOverflow) => (
+            CallErrorKind::StackOverflow,
+            "call stack exhausted (runaway recursion)".into(),
+        ),
         Some(trap) => (CallErrorKind::Trap, with_stderr(format!("{trap}"))),
         None => (CallErrorKind::Trap, with_stderr(format!("{error:#}"))),
     }
@@ -284,11 +369,19 @@ impl PluginInstance {
     }
 
     fn label(&self) -> String {
-        self.settings.label.clone().unwrap_or_else(|| self.plugin.manifest().name.clone())
+        self.settings
+            .label
+            .clone()
+            .unwrap_or_else(|| self.plugin.manifest().name.clone())
     }
 
     fn error(&self, call: &str, kind: CallErrorKind, detail: String) -> CallError {
-        CallError { plugin: self.label(), call: call.to_string(), kind, detail }
+        CallError {
+            plugin: self.label(),
+            call: call.to_string(),
+            kind,
+            detail,
+        }
     }
 
     /// Runs one export call inside the sandbox, with a fresh deadline.
@@ -331,49 +424,85 @@ impl PluginInstance {
     }
 
     fn missing(&self, call: &str, role: &str) -> CallError {
-        self.error(call, CallErrorKind::MissingRole, format!("it does not export the `{role}` role"))
+        self.error(
+            call,
+            CallErrorKind::MissingRole,
+            format!("it does not export the `{role}` role"),
+        )
     }
 
     /// Calls `plugin.get-manifest` on the live instance (cheap liveness probe).
     pub fn ping(&mut self) -> Result<Manifest, CallError> {
-        self.call("get-manifest", |store, g| g.plugin.call_get_manifest(store).map(Ok)).map(Manifest::from_wit)
+        self.call("get-manifest", |store, g| {
+            g.plugin.call_get_manifest(store).map(Ok)
+        })
+        .map(Manifest::from_wit)
     }
 
     /// `notifier.notify`.
     pub fn notify(&mut self, event: &wit::Event) -> Result<(), CallError> {
         self.live_role("notify", "notifier")?;
-        self.call("notify", |store, g| g.notifier.as_ref().expect("checked").call_notify(store, event))
+        self.call("notify", |store, g| {
+            g.notifier
+                .as_ref()
+                .expect("checked")
+                .call_notify(store, event)
+        })
     }
 
     /// `notifier.notify-with-actions`.
-    pub fn notify_with_actions(&mut self, event: &wit::Event, actions: &[wit::Action]) -> Result<(), CallError> {
+    pub fn notify_with_actions(
+        &mut self,
+        event: &wit::Event,
+        actions: &[wit::Action],
+    ) -> Result<(), CallError> {
         self.live_role("notify-with-actions", "notifier")?;
         self.call("notify-with-actions", |store, g| {
-            g.notifier.as_ref().expect("checked").call_notify_with_actions(store, event, actions)
+            g.notifier
+                .as_ref()
+                .expect("checked")
+                .call_notify_with_actions(store, event, actions)
         })
     }
 
     /// `notifier.post`.
-    pub fn post(&mut self, message: &str, context: &wit::MessageContext) -> Result<Option<String>, CallError> {
+    pub fn post(
+        &mut self,
+        message: &str,
+        context: &wit::MessageContext,
+    ) -> Result<Option<String>, CallError> {
         self.live_role("post", "notifier")?;
-        self.call("post", |store, g| g.notifier.as_ref().expect("checked").call_post(store, message, context))
+        self.call("post", |store, g| {
+            g.notifier
+                .as_ref()
+                .expect("checked")
+                .call_post(store, message, context)
+        })
     }
 
     /// Runs `f` against the live tracker export (typed wrappers come with the tracker work).
     pub fn with_tracker<R>(
         &mut self,
         call: &str,
-        f: impl FnOnce(&mut Store<HostState>, &guest::tracker::Guest) -> wasmtime::Result<Result<R, wit::PluginError>>,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &guest::tracker::Guest,
+        ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, CallError> {
         self.live_role(call, "tracker")?;
-        self.call(call, |store, g| f(store, g.tracker.as_ref().expect("checked")))
+        self.call(call, |store, g| {
+            f(store, g.tracker.as_ref().expect("checked"))
+        })
     }
 
     /// Runs `f` against the live SCM export.
     pub fn with_scm<R>(
         &mut self,
         call: &str,
-        f: impl FnOnce(&mut Store<HostState>, &guest::scm::Guest) -> wasmtime::Result<Result<R, wit::PluginError>>,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &guest::scm::Guest,
+        ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, CallError> {
         self.live_role(call, "scm")?;
         self.call(call, |store, g| f(store, g.scm.as_ref().expect("checked")))
@@ -383,13 +512,22 @@ impl PluginInstance {
     pub fn with_agent<R>(
         &mut self,
         call: &str,
-        f: impl FnOnce(&mut Store<HostState>, &guest::agent::Guest) -> wasmtime::Result<Result<R, wit::PluginError>>,
+        f: impl FnOnce(
+            &mut Store<HostState>,
+            &guest::agent::Guest,
+        ) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, CallError> {
         self.live_role(call, "agent")?;
-        self.call(call, |store, g| f(store, g.agent.as_ref().expect("checked")))
+        self.call(call, |store, g| {
+            f(store, g.agent.as_ref().expect("checked"))
+        })
     }
 
     fn live_role(&self, call: &str, role: &str) -> Result<(), CallError> {
-        if self.plugin.surface().roles.iter().any(|r| r == role) { Ok(()) } else { Err(self.missing(call, role)) }
+        if self.plugin.surface().roles.iter().any(|r| r == role) {
+            Ok(())
+        } else {
+            Err(self.missing(call, role))
+        }
     }
 }

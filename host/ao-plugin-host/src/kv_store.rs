@@ -31,8 +31,21 @@ impl KvStore {
     pub fn open(root: &Path, plugin: &str) -> std::io::Result<Self> {
         std::fs::create_dir_all(root)?;
         let dir = Dir::open_ambient_dir(root, ambient_authority())?;
-        let safe: String = plugin.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        Ok(KvStore { dir, file: format!("{safe}.json"), data: None })
+        let safe: String = plugin
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Ok(KvStore {
+            dir,
+            file: format!("{safe}.json"),
+            data: None,
+        })
     }
 
     fn data(&mut self) -> Result<&mut BTreeMap<String, String>, String> {
@@ -58,10 +71,16 @@ impl KvStore {
     /// Writes a key, enforcing the size limits.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         if key.len() > MAX_KEY_BYTES {
-            return Err(format!("key is {} bytes; the limit is {MAX_KEY_BYTES}", key.len()));
+            return Err(format!(
+                "key is {} bytes; the limit is {MAX_KEY_BYTES}",
+                key.len()
+            ));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Err(format!("value is {} bytes; the limit is {MAX_VALUE_BYTES}", value.len()));
+            return Err(format!(
+                "value is {} bytes; the limit is {MAX_VALUE_BYTES}",
+                value.len()
+            ));
         }
         let data = self.data()?;
         let previous = data.insert(key.to_string(), value.to_string());
@@ -71,7 +90,9 @@ impl KvStore {
                 Some(p) => data.insert(key.to_string(), p),
                 None => data.remove(key),
             };
-            return Err(format!("the store would hold {total} bytes; the limit is {MAX_STORE_BYTES}"));
+            return Err(format!(
+                "the store would hold {total} bytes; the limit is {MAX_STORE_BYTES}"
+            ));
         }
         self.flush()
     }
@@ -86,7 +107,8 @@ impl KvStore {
 
     /// Writes the store atomically (temporary file, then rename).
     fn flush(&mut self) -> Result<(), String> {
-        let json = serde_json::to_vec(self.data.as_ref().expect("loaded")).map_err(|e| e.to_string())?;
+        let json =
+            serde_json::to_vec(self.data.as_ref().expect("loaded")).map_err(|e| e.to_string())?;
         let tmp = format!(".{}.tmp", self.file);
         let write = || -> std::io::Result<()> {
             let mut f = self.dir.create(&tmp)?;

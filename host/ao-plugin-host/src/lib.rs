@@ -29,7 +29,7 @@ pub mod manifest;
 pub mod services;
 
 pub use capability::{Capabilities, Grant};
-pub use discovery::{Catalog, PluginSource, Discovered};
+pub use discovery::{Catalog, Discovered, PluginSource};
 pub use engine::PluginEngine;
 pub use error::{CallError, CallErrorKind, LoadError};
 pub use instance::{InstanceSettings, LoadedPlugin, PluginInstance};

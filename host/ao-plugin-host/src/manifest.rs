@@ -1,7 +1,7 @@
 //! The host's view of a plugin manifest, and its validation.
 
 use crate::bindings::v0_1 as wit;
-use crate::capability::{is_valid_host_pattern, Capabilities};
+use crate::capability::{Capabilities, is_valid_host_pattern};
 use serde::Serialize;
 
 /// A plugin's manifest, as read from its `plugin.get-manifest` export.
@@ -55,7 +55,10 @@ impl Manifest {
             ));
         }
         if !is_semver(&self.version) {
-            problems.push(format!("version `{}` is not a semantic version like 1.2.3", self.version));
+            problems.push(format!(
+                "version `{}` is not a semantic version like 1.2.3",
+                self.version
+            ));
         }
         if self.roles.is_empty() {
             problems.push("roles: names no role; list the roles this component implements".into());
@@ -70,7 +73,9 @@ impl Manifest {
         }
         for role in exported_roles {
             if !self.roles.contains(role) {
-                problems.push(format!("roles: exports `ao:plugin/{role}` but does not list `{role}`"));
+                problems.push(format!(
+                    "roles: exports `ao:plugin/{role}` but does not list `{role}`"
+                ));
             }
         }
         for host in &self.requested.http {
@@ -81,13 +86,20 @@ impl Manifest {
             }
         }
         for secret in &self.requested.secrets {
-            if secret != "*" && !secret.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || secret.is_empty() {
+            if secret != "*"
+                && !secret
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || secret.is_empty()
+            {
                 problems.push(format!("capabilities.secrets: `{secret}` is not a secret name (letters, digits and `_`)"));
             }
         }
         for program in &self.requested.programs {
             let ok = !program.is_empty()
-                && program.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
+                && program
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c))
                 && !program.starts_with('.');
             if !ok {
                 problems.push(format!(
@@ -96,7 +108,9 @@ impl Manifest {
             }
         }
         for dir in &self.requested.read_dirs {
-            if !(dir.starts_with('/') || dir.starts_with("~/") || dir == "~") || dir.split('/').any(|p| p == "..") {
+            if !(dir.starts_with('/') || dir.starts_with("~/") || dir == "~")
+                || dir.split('/').any(|p| p == "..")
+            {
                 problems.push(format!("capabilities.read-dirs: `{dir}` must be an absolute path or start with `~/`, without `..`"));
             }
         }
@@ -107,14 +121,19 @@ impl Manifest {
 fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
 }
 
 fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -127,13 +146,19 @@ mod tests {
             version: "0.1.0".into(),
             description: String::new(),
             roles: vec!["notifier".into()],
-            requested: Capabilities { http: vec!["hooks.slack.com".into()], ..Capabilities::default() },
+            requested: Capabilities {
+                http: vec!["hooks.slack.com".into()],
+                ..Capabilities::default()
+            },
         }
     }
 
     #[test]
     fn a_good_manifest_has_no_problems() {
-        assert_eq!(manifest().problems(&["notifier".into()]), Vec::<String>::new());
+        assert_eq!(
+            manifest().problems(&["notifier".into()]),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -145,7 +170,15 @@ mod tests {
         m.requested.read_dirs = vec!["rel".into()];
         let problems = m.problems(&["tracker".into()]);
         assert_eq!(problems.len(), 6, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("does not export `ao:plugin/notifier`")));
-        assert!(problems.iter().any(|p| p.contains("exports `ao:plugin/tracker`")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("does not export `ao:plugin/notifier`"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("exports `ao:plugin/tracker`"))
+        );
     }
 }

@@ -8,8 +8,8 @@
 
 use super::HostState;
 use crate::bindings::v0_1::{
-    ao::plugin::http::{Host, Method, Request, Response},
     PluginError,
+    ao::plugin::http::{Host, Method, Request, Response},
 };
 use std::time::Duration;
 use ureq::http::Uri;
@@ -53,39 +53,67 @@ impl HostState {
                 )));
             }
         };
-        let host = uri.host().ok_or_else(|| PluginError::InvalidInput(format!("URL `{}` has no host", request.url)))?;
+        let host = uri.host().ok_or_else(|| {
+            PluginError::InvalidInput(format!("URL `{}` has no host", request.url))
+        })?;
         let port = uri.port_u16().unwrap_or(default_port);
         if !self.caps.allows_host(host, port) {
-            let item = if uri.port_u16().is_some() { format!("{host}:{port}") } else { host.to_string() };
+            let item = if uri.port_u16().is_some() {
+                format!("{host}:{port}")
+            } else {
+                host.to_string()
+            };
             return Err(self.deny(&format!("HTTP to `{item}`"), "http", &item));
         }
 
-        let mut builder = ureq::http::Request::builder().method(method(request.method)).uri(uri);
+        let mut builder = ureq::http::Request::builder()
+            .method(method(request.method))
+            .uri(uri);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
         for secret_header in &request.secret_headers {
             let value = self.secret(&secret_header.secret)?;
-            builder = builder.header(secret_header.name.as_str(), format!("{}{value}", secret_header.prefix));
+            builder = builder.header(
+                secret_header.name.as_str(),
+                format!("{}{value}", secret_header.prefix),
+            );
         }
         let body = request.body.unwrap_or_default();
         let http_request = builder
             .body(body)
             .map_err(|e| PluginError::InvalidInput(format!("bad request: {e}")))?;
 
-        let asked = request.timeout_ms.map(|ms| Duration::from_millis(ms.into())).unwrap_or(self.limits.http_timeout);
+        let asked = request
+            .timeout_ms
+            .map(|ms| Duration::from_millis(ms.into()))
+            .unwrap_or(self.limits.http_timeout);
         let timeout = asked.min(self.limits.http_timeout).min(self.remaining());
         if timeout.is_zero() {
-            return Err(PluginError::Transient("the call's deadline has passed; no time left for HTTP".into()));
+            return Err(PluginError::Transient(
+                "the call's deadline has passed; no time left for HTTP".into(),
+            ));
         }
-        let http_request = self.http_agent.configure_request(http_request).timeout_global(Some(timeout)).build();
-        let response = self.http_agent.run(http_request).map_err(|e| self.map_error(e, timeout))?;
+        let http_request = self
+            .http_agent
+            .configure_request(http_request)
+            .timeout_global(Some(timeout))
+            .build();
+        let response = self
+            .http_agent
+            .run(http_request)
+            .map_err(|e| self.map_error(e, timeout))?;
 
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let limit = self.limits.max_response_bytes;
         let body = response
@@ -94,12 +122,19 @@ impl HostState {
             .limit(limit as u64)
             .read_to_vec()
             .map_err(|e| self.map_error(e, timeout))?;
-        Ok(Response { status, headers, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 
     fn map_error(&self, e: ureq::Error, timeout: Duration) -> PluginError {
         match e {
-            ureq::Error::Timeout(_) => PluginError::Transient(format!("HTTP request timed out after {} ms", timeout.as_millis())),
+            ureq::Error::Timeout(_) => PluginError::Transient(format!(
+                "HTTP request timed out after {} ms",
+                timeout.as_millis()
+            )),
             ureq::Error::BodyExceedsLimit(_) => PluginError::Other(format!(
                 "HTTP response body is larger than this plugin's limit of {} bytes",
                 self.limits.max_response_bytes
@@ -118,8 +153,12 @@ impl Host for HostState {
         let started = std::time::Instant::now();
         let result = self.fetch_checked(request);
         match &result {
-            Ok(r) => tracing::debug!(plugin = %self.label, "{} -> {} in {} ms", self.redact(&summary), r.status, started.elapsed().as_millis()),
-            Err(e) => tracing::debug!(plugin = %self.label, "{} failed: {}", self.redact(&summary), crate::error::describe(e)),
+            Ok(r) => {
+                tracing::debug!(plugin = %self.label, "{} -> {} in {} ms", self.redact(&summary), r.status, started.elapsed().as_millis())
+            }
+            Err(e) => {
+                tracing::debug!(plugin = %self.label, "{} failed: {}", self.redact(&summary), crate::error::describe(e))
+            }
         }
         result
     }

@@ -1,7 +1,7 @@
 //! `ao:plugin/kv`: the plugin's private store, when granted.
 
 use super::HostState;
-use crate::bindings::v0_1::{ao::plugin::kv::Host, PluginError};
+use crate::bindings::v0_1::{PluginError, ao::plugin::kv::Host};
 use crate::kv_store::KvStore;
 
 impl HostState {
@@ -9,7 +9,9 @@ impl HostState {
         if !self.caps.kv {
             return Err(self.deny("the key-value store", "kv", "true"));
         }
-        self.kv.as_mut().ok_or_else(|| PluginError::Other("no key-value store is configured for this host".into()))
+        self.kv.as_mut().ok_or_else(|| {
+            PluginError::Other("no key-value store is configured for this host".into())
+        })
     }
 }
 
@@ -19,7 +21,9 @@ impl Host for HostState {
     }
 
     fn set(&mut self, key: String, value: String) -> Result<(), PluginError> {
-        self.store()?.set(&key, &value).map_err(PluginError::InvalidInput)
+        self.store()?
+            .set(&key, &value)
+            .map_err(PluginError::InvalidInput)
     }
 
     fn delete(&mut self, key: String) -> Result<(), PluginError> {

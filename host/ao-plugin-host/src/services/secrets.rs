@@ -1,7 +1,7 @@
 //! `ao:plugin/secrets`, and where secret values come from.
 
 use super::HostState;
-use crate::bindings::v0_1::{ao::plugin::secrets::Host, PluginError};
+use crate::bindings::v0_1::{PluginError, ao::plugin::secrets::Host};
 use std::collections::HashMap;
 
 /// Where secret values come from. The default is ao's environment.
@@ -35,9 +35,11 @@ impl HostState {
         if !self.caps.allows_secret(name) {
             return Err(self.deny(&format!("secret `{name}`"), "secrets", name));
         }
-        self.secrets
-            .get(name)
-            .ok_or_else(|| PluginError::Auth(format!("secret `{name}` is granted but not set; export {name}=… before starting ao")))
+        self.secrets.get(name).ok_or_else(|| {
+            PluginError::Auth(format!(
+                "secret `{name}` is granted but not set; export {name}=… before starting ao"
+            ))
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The per-instance state every host service works on.
 
-use crate::bindings::v0_1::{ao::plugin as wit, PluginError};
+use crate::bindings::v0_1::{PluginError, ao::plugin as wit};
 use crate::capability::Capabilities;
 use crate::kv_store::KvStore;
 use crate::limits::Limits;
@@ -8,8 +8,8 @@ use crate::services::secrets::SecretSource;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-use wasmtime::component::ResourceTable;
 use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -37,7 +37,10 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -49,7 +52,10 @@ impl HostState {
             self.plugin
         );
         tracing::warn!(plugin = %self.label, "denied {what}: {hint}");
-        PluginError::Denied(format!("{what} is not granted to plugin `{}`; {hint}", self.plugin))
+        PluginError::Denied(format!(
+            "{what} is not granted to plugin `{}`; {hint}",
+            self.plugin
+        ))
     }
 
     /// Time left in the current call.
@@ -79,15 +85,29 @@ pub struct MemoryGuard {
 }
 
 impl ResourceLimiter for MemoryGuard {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.exceeded = true;
-            wasmtime::bail!("memory limit of {} MiB reached (wanted {} MiB)", self.limit >> 20, desired >> 20);
+            wasmtime::bail!(
+                "memory limit of {} MiB reached (wanted {} MiB)",
+                self.limit >> 20,
+                desired >> 20
+            );
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }

@@ -1,0 +1,106 @@
+//! Command-line arguments (clap derive). Parsing only: nothing here acts.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Run many AI coding agents in parallel, each in its own worktree, and
+/// shepherd their work to merged pull requests.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ao",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Use this config file instead of looking for agent-orchestrator.yaml.
+    #[arg(long, global = true, env = "AO_CONFIG_PATH", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). AO_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, inspect and install plugins (WebAssembly components).
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Send notifications through the configured notifiers.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List every plugin ao can use: built-in, the user's, the project's.
+    #[command(visible_alias = "list")]
+    Ls {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one plugin: roles, WIT version, requested and granted capabilities.
+    Info {
+        /// The plugin's name (see `ao plugin ls`).
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a .wasm file and print its manifest, without installing it.
+    Check {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a .wasm file, show what it asks for, and copy it into the plugin directory.
+    Install {
+        file: PathBuf,
+        /// Install into this project's .ao/plugins/ instead of the user's directory.
+        #[arg(long)]
+        project: bool,
+        /// Replace an installed plugin of the same name.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test notification through one notifier, or through all of them.
+    Test(NotifyTest),
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyTest {
+    /// A notifier name from `notifiers:` in agent-orchestrator.yaml (default: all).
+    pub notifier: Option<String>,
+    /// The text to send.
+    #[arg(
+        long,
+        short,
+        default_value = "Test notification from ao: if you can read this, notifications work."
+    )]
+    pub message: String,
+    /// The priority of the test event.
+    #[arg(long, value_enum, default_value_t = Priority::Info)]
+    pub priority: Priority,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Priority {
+    Urgent,
+    Action,
+    Warning,
+    Info,
+}
