@@ -3,6 +3,7 @@
 mod cli;
 mod containment;
 mod helpers;
+mod js_plugin;
 mod loading;
 mod notifiers;
 
