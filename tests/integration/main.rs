@@ -14,13 +14,11 @@ fn every_test_file_is_registered() {
     let main = std::fs::read_to_string(here.join("main.rs")).unwrap();
     for entry in std::fs::read_dir(&here).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if let Some(module) = name.strip_suffix(".rs") {
-            if module != "main" {
-                assert!(
-                    main.contains(&format!("mod {module};")),
-                    "integration/{name} is not registered in main.rs"
-                );
-            }
+        if let Some(module) = name.strip_suffix(".rs").filter(|m| *m != "main") {
+            assert!(
+                main.contains(&format!("mod {module};")),
+                "integration/{name} is not registered in main.rs"
+            );
         }
     }
 }

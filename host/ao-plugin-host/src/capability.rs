@@ -132,10 +132,8 @@ pub fn host_matches(pattern: &str, host: &str, port: u16) -> bool {
         return true;
     }
     let (p_host, p_port) = split_port(pattern);
-    if let Some(p_port) = p_port {
-        if p_port != port {
-            return false;
-        }
+    if p_port.is_some_and(|p| p != port) {
+        return false;
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let p_host = p_host.trim_start_matches('[').trim_end_matches(']');

@@ -70,9 +70,13 @@ fn show(title: &str, body: &str, priority: Priority) -> Result<(), PluginError> 
 
 impl Plugin for Desktop {
     fn manifest() -> Manifest {
-        Manifest::new("desktop", env!("CARGO_PKG_VERSION"), "Desktop notifications via notify-send or osascript")
-            .roles([Role::Notifier])
-            .capabilities(Capabilities::default().programs(["notify-send", "osascript"]))
+        Manifest::new(
+            "desktop",
+            env!("CARGO_PKG_VERSION"),
+            "Desktop notifications via notify-send or osascript",
+        )
+        .roles([Role::Notifier])
+        .capabilities(Capabilities::default().programs(["notify-send", "osascript"]))
     }
 }
 

@@ -15,7 +15,7 @@
 use ao_plugin_sdk::http::{self, RetryPolicy};
 use ao_plugin_sdk::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 struct Discord;
 
@@ -70,7 +70,11 @@ fn embed(event: &Event, actions: &[Action]) -> Value {
         .iter()
         .map(|u| format!("[Pull request]({u})"))
         .chain(event.session_url.iter().map(|u| format!("[Session]({u})")))
-        .chain(actions.iter().filter_map(|a| a.url.as_ref().map(|u| format!("[{}]({u})", a.label))))
+        .chain(
+            actions
+                .iter()
+                .filter_map(|a| a.url.as_ref().map(|u| format!("[{}]({u})", a.label))),
+        )
         .collect();
     if !links.is_empty() {
         fields.push(json!({ "name": "Links", "value": links.join(" · "), "inline": false }));
@@ -109,15 +113,30 @@ fn send(mut payload: Value) -> Result<(), PluginError> {
     if let Some(avatar) = &settings.avatar_url {
         payload["avatar_url"] = json!(avatar);
     }
-    let policy = RetryPolicy { retries: settings.retries, base_delay_ms: settings.retry_delay_ms, ..RetryPolicy::default() };
-    http::post(&url).json(&payload)?.send_with_retry(policy).map(|_| ())
+    let policy = RetryPolicy {
+        retries: settings.retries,
+        base_delay_ms: settings.retry_delay_ms,
+        ..RetryPolicy::default()
+    };
+    http::post(&url)
+        .json(&payload)?
+        .send_with_retry(policy)
+        .map(|_| ())
 }
 
 impl Plugin for Discord {
     fn manifest() -> Manifest {
-        Manifest::new("discord", env!("CARGO_PKG_VERSION"), "Posts embeds to a Discord webhook")
-            .roles([Role::Notifier])
-            .capabilities(Capabilities::default().http_hosts(["discord.com", "discordapp.com", "*"]).secrets(["*"]))
+        Manifest::new(
+            "discord",
+            env!("CARGO_PKG_VERSION"),
+            "Posts embeds to a Discord webhook",
+        )
+        .roles([Role::Notifier])
+        .capabilities(
+            Capabilities::default()
+                .http_hosts(["discord.com", "discordapp.com", "*"])
+                .secrets(["*"]),
+        )
     }
 }
 

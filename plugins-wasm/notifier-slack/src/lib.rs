@@ -14,7 +14,7 @@
 use ao_plugin_sdk::http::{self, RetryPolicy};
 use ao_plugin_sdk::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 struct Slack;
 
@@ -65,7 +65,9 @@ fn emoji(priority: Priority) -> &'static str {
 
 /// Slack's mrkdwn treats `&`, `<` and `>` as markup; agent text must not be able to forge links.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn blocks(event: &Event, actions: &[Action]) -> Vec<Value> {
@@ -104,15 +106,30 @@ fn send(settings: &Settings, mut payload: Value) -> Result<(), PluginError> {
     if let Some(username) = &settings.username {
         payload["username"] = json!(username);
     }
-    let policy = RetryPolicy { retries: settings.retries, base_delay_ms: settings.retry_delay_ms, ..RetryPolicy::default() };
-    http::post(&settings.url()?).json(&payload)?.send_with_retry(policy).map(|_| ())
+    let policy = RetryPolicy {
+        retries: settings.retries,
+        base_delay_ms: settings.retry_delay_ms,
+        ..RetryPolicy::default()
+    };
+    http::post(&settings.url()?)
+        .json(&payload)?
+        .send_with_retry(policy)
+        .map(|_| ())
 }
 
 impl Plugin for Slack {
     fn manifest() -> Manifest {
-        Manifest::new("slack", env!("CARGO_PKG_VERSION"), "Posts Block Kit messages to a Slack incoming webhook")
-            .roles([Role::Notifier])
-            .capabilities(Capabilities::default().http_hosts(["hooks.slack.com", "*"]).secrets(["*"]))
+        Manifest::new(
+            "slack",
+            env!("CARGO_PKG_VERSION"),
+            "Posts Block Kit messages to a Slack incoming webhook",
+        )
+        .roles([Role::Notifier])
+        .capabilities(
+            Capabilities::default()
+                .http_hosts(["hooks.slack.com", "*"])
+                .secrets(["*"]),
+        )
     }
 }
 
@@ -124,7 +141,10 @@ impl Notifier for Slack {
     fn notify_with_actions(event: Event, actions: Vec<Action>) -> Result<(), PluginError> {
         let settings = Settings::load()?;
         let text = format!("{} {}", event.title(), event.message);
-        send(&settings, json!({ "text": text, "blocks": blocks(&event, &actions) }))
+        send(
+            &settings,
+            json!({ "text": text, "blocks": blocks(&event, &actions) }),
+        )
     }
 
     fn post(message: String, context: MessageContext) -> Result<Option<String>, PluginError> {

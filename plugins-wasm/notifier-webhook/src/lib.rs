@@ -16,7 +16,7 @@
 use ao_plugin_sdk::http::{self, RetryPolicy};
 use ao_plugin_sdk::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 struct Webhook;
@@ -69,10 +69,14 @@ fn deliver(body: Value) -> Result<(), PluginError> {
 
 impl Plugin for Webhook {
     fn manifest() -> Manifest {
-        Manifest::new("webhook", env!("CARGO_PKG_VERSION"), "POSTs notifications as JSON to any URL")
-            .roles([Role::Notifier])
-            // Any host: the user grants the one their URL points at.
-            .capabilities(Capabilities::default().http_hosts(["*"]).secrets(["*"]))
+        Manifest::new(
+            "webhook",
+            env!("CARGO_PKG_VERSION"),
+            "POSTs notifications as JSON to any URL",
+        )
+        .roles([Role::Notifier])
+        // Any host: the user grants the one their URL points at.
+        .capabilities(Capabilities::default().http_hosts(["*"]).secrets(["*"]))
     }
 }
 
@@ -83,7 +87,9 @@ impl Notifier for Webhook {
 
     fn notify_with_actions(event: Event, actions: Vec<Action>) -> Result<(), PluginError> {
         let actions: Vec<Value> = actions.iter().map(Action::to_json).collect();
-        deliver(json!({ "type": "notification_with_actions", "event": event.to_json(), "actions": actions }))
+        deliver(
+            json!({ "type": "notification_with_actions", "event": event.to_json(), "actions": actions }),
+        )
     }
 
     fn post(message: String, context: MessageContext) -> Result<Option<String>, PluginError> {

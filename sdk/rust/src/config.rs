@@ -1,7 +1,7 @@
 //! Typed access to the plugin's settings from `agent-orchestrator.yaml`.
 
-use ao_plugin_imports::ao::plugin::config as host;
 use crate::PluginError;
+use ao_plugin_imports::ao::plugin::config as host;
 use serde::de::DeserializeOwned;
 
 /// All settings, deserialized into `T`. Field errors name the field.

@@ -10,10 +10,10 @@
 //!     .json()?;
 //! ```
 
+use crate::{PluginError, clock};
 use ao_plugin_imports::ao::plugin::http as host;
 pub use host::Method;
-use crate::{clock, PluginError};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 
 /// A request being built.
 #[derive(Debug, Clone)]
@@ -59,7 +59,9 @@ impl RequestBuilder {
 
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.request.headers.push((name.to_string(), value.to_string()));
+        self.request
+            .headers
+            .push((name.to_string(), value.to_string()));
         self
     }
 
@@ -117,7 +119,11 @@ impl RequestBuilder {
                         PluginError::RateLimited(r) => r.retry_after_ms.unwrap_or(backoff),
                         _ => backoff,
                     };
-                    crate::log::debug(&format!("attempt {} failed ({err}); retrying in {delay} ms", attempt + 1, err = err.describe()));
+                    crate::log::debug(&format!(
+                        "attempt {} failed ({err}); retrying in {delay} ms",
+                        attempt + 1,
+                        err = err.describe()
+                    ));
                     clock::sleep_ms(delay.min(policy.max_delay_ms));
                     attempt += 1;
                 }
@@ -140,7 +146,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { retries: 3, base_delay_ms: 1000, max_delay_ms: 30_000 }
+        RetryPolicy {
+            retries: 3,
+            base_delay_ms: 1000,
+            max_delay_ms: 30_000,
+        }
     }
 }
 
@@ -156,7 +166,11 @@ impl Response {
 
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.0.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body.
@@ -193,7 +207,9 @@ impl Response {
         detail.truncate(300);
         let message = format!("HTTP {status}: {detail}");
         let rate_limited = status == 429
-            || (status == 403 && (self.header("retry-after").is_some() || self.header("x-ratelimit-remaining") == Some("0")));
+            || (status == 403
+                && (self.header("retry-after").is_some()
+                    || self.header("x-ratelimit-remaining") == Some("0")));
         Err(if rate_limited {
             PluginError::rate_limited(self.retry_after_ms(), message)
         } else {

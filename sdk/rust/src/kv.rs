@@ -1,7 +1,7 @@
 //! The plugin's private key-value store (ETags, cursors, fingerprints).
 
-use ao_plugin_imports::ao::plugin::kv as host;
 use crate::PluginError;
+use ao_plugin_imports::ao::plugin::kv as host;
 
 /// Reads a key.
 pub fn get(key: &str) -> Result<Option<String>, PluginError> {

@@ -52,31 +52,31 @@ pub mod http;
 pub mod kv;
 pub mod log;
 pub mod process;
-pub mod secrets;
 mod roles;
+pub mod secrets;
 
 pub use roles::{Agent, Notifier, Plugin, Scm, Tracker};
 
-/// Shared types: errors, manifest, projects.
-pub use ao_plugin_imports::ao::plugin::types::{
-    Capabilities, Manifest, PluginError, Project, RateLimit, Role, TimestampMs,
+/// Agent records.
+pub use ao_plugin_imports::ao::plugin::agent_types::{
+    Activity, ActivityReport, CommandSpec, Cost, HookFile, LaunchConfig, PermissionMode,
+    PromptDelivery, SessionContext, SessionInfo,
 };
 /// Notifier records.
 pub use ao_plugin_imports::ao::plugin::notifier_types::{Action, Event, MessageContext, Priority};
-/// Tracker records.
-pub use ao_plugin_imports::ao::plugin::tracker_types::{
-    Issue, IssueFilter, IssueState, IssueUpdate, NewIssue,
-};
 /// SCM records.
 pub use ao_plugin_imports::ao::plugin::scm_types::{
     CheckStatus, CiCheck, CiSummary, MergeMethod, Mergeability, PrEnrichment, PrInfo, PrState,
     PrSummary, Review, ReviewComment, ReviewDecision, ReviewState, WebhookEvent, WebhookKind,
     WebhookRequest, WebhookVerification,
 };
-/// Agent records.
-pub use ao_plugin_imports::ao::plugin::agent_types::{
-    Activity, ActivityReport, Cost, HookFile, CommandSpec, LaunchConfig, PermissionMode,
-    PromptDelivery, SessionContext, SessionInfo,
+/// Tracker records.
+pub use ao_plugin_imports::ao::plugin::tracker_types::{
+    Issue, IssueFilter, IssueState, IssueUpdate, NewIssue,
+};
+/// Shared types: errors, manifest, projects.
+pub use ao_plugin_imports::ao::plugin::types::{
+    Capabilities, Manifest, PluginError, Project, RateLimit, Role, TimestampMs,
 };
 
 /// The WIT version this SDK speaks.

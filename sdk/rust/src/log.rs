@@ -1,6 +1,6 @@
 //! Logging into ao's log, tagged with the plugin's name by the host.
 
-use ao_plugin_imports::ao::plugin::log::{log, Level};
+use ao_plugin_imports::ao::plugin::log::{Level, log};
 
 /// Logs at debug level.
 pub fn debug(message: &str) {

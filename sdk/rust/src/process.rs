@@ -1,8 +1,8 @@
 //! Running a granted program. No shell is involved: arguments are passed as is.
 
+use crate::PluginError;
 use ao_plugin_imports::ao::plugin::process as host;
 pub use host::Output;
-use crate::PluginError;
 
 /// Runs `program` with `args` and waits for it.
 pub fn run(program: &str, args: &[&str]) -> Result<Output, PluginError> {

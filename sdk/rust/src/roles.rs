@@ -59,7 +59,10 @@ pub trait Tracker: Plugin {
     /// True when the issue is closed or cancelled.
     fn is_completed(project: Project, id: String) -> Result<bool, PluginError> {
         let issue = Self::get_issue(project, id)?;
-        Ok(matches!(issue.state, IssueState::Closed | IssueState::Cancelled))
+        Ok(matches!(
+            issue.state,
+            IssueState::Closed | IssueState::Cancelled
+        ))
     }
     /// `#42`-style label for a URL this tracker owns.
     fn issue_label(project: Project, url: String) -> Option<String> {
@@ -79,7 +82,10 @@ pub trait Scm: Plugin {
     /// Reviews submitted so far.
     fn get_reviews(project: Project, pr: PrInfo) -> Result<Vec<Review>, PluginError>;
     /// Unresolved review comments, flagged human or bot.
-    fn get_pending_comments(project: Project, pr: PrInfo) -> Result<Vec<ReviewComment>, PluginError>;
+    fn get_pending_comments(
+        project: Project,
+        pr: PrInfo,
+    ) -> Result<Vec<ReviewComment>, PluginError>;
     /// Merges the PR.
     fn merge_pr(project: Project, pr: PrInfo, method: MergeMethod) -> Result<(), PluginError>;
     /// Closes the PR without merging.
@@ -88,7 +94,12 @@ pub trait Scm: Plugin {
     /// State, title and size.
     fn get_pr_summary(project: Project, pr: PrInfo) -> Result<PrSummary, PluginError> {
         let state = Self::get_pr_state(project, pr.clone())?;
-        Ok(PrSummary { state, title: pr.title, additions: 0, deletions: 0 })
+        Ok(PrSummary {
+            state,
+            title: pr.title,
+            additions: 0,
+            deletions: 0,
+        })
     }
     /// Summarises [`Scm::get_ci_checks`].
     fn get_ci_summary(project: Project, pr: PrInfo) -> Result<CiSummary, PluginError> {
@@ -97,15 +108,20 @@ pub trait Scm: Plugin {
     /// Derived from the latest review of each author.
     fn get_review_decision(project: Project, pr: PrInfo) -> Result<ReviewDecision, PluginError> {
         let reviews = Self::get_reviews(project, pr)?;
-        Ok(if reviews.iter().any(|r| r.state == ReviewState::ChangesRequested) {
-            ReviewDecision::ChangesRequested
-        } else if reviews.iter().any(|r| r.state == ReviewState::Approved) {
-            ReviewDecision::Approved
-        } else if reviews.is_empty() {
-            ReviewDecision::None
-        } else {
-            ReviewDecision::Pending
-        })
+        Ok(
+            if reviews
+                .iter()
+                .any(|r| r.state == ReviewState::ChangesRequested)
+            {
+                ReviewDecision::ChangesRequested
+            } else if reviews.iter().any(|r| r.state == ReviewState::Approved) {
+                ReviewDecision::Approved
+            } else if reviews.is_empty() {
+                ReviewDecision::None
+            } else {
+                ReviewDecision::Pending
+            },
+        )
     }
     /// Whether the PR can merge, and why not.
     fn get_mergeability(project: Project, pr: PrInfo) -> Result<Mergeability, PluginError> {
@@ -118,12 +134,18 @@ pub trait Scm: Plugin {
         Err(PluginError::unsupported("enrich-prs"))
     }
     /// Checks a webhook's signature.
-    fn verify_webhook(project: Project, request: WebhookRequest) -> Result<WebhookVerification, PluginError> {
+    fn verify_webhook(
+        project: Project,
+        request: WebhookRequest,
+    ) -> Result<WebhookVerification, PluginError> {
         let _ = (project, request);
         Err(PluginError::unsupported("verify-webhook"))
     }
     /// Turns a webhook into an event ao understands.
-    fn parse_webhook(project: Project, request: WebhookRequest) -> Result<Option<WebhookEvent>, PluginError> {
+    fn parse_webhook(
+        project: Project,
+        request: WebhookRequest,
+    ) -> Result<Option<WebhookEvent>, PluginError> {
         let _ = (project, request);
         Err(PluginError::unsupported("parse-webhook"))
     }
@@ -136,7 +158,10 @@ pub fn summarize_checks(checks: &[CiCheck]) -> CiSummary {
         CiSummary::None
     } else if checks.iter().any(|c| c.status == CheckStatus::Failed) {
         CiSummary::Failing
-    } else if checks.iter().any(|c| matches!(c.status, CheckStatus::Pending | CheckStatus::Running)) {
+    } else if checks
+        .iter()
+        .any(|c| matches!(c.status, CheckStatus::Pending | CheckStatus::Running))
+    {
         CiSummary::Pending
     } else {
         CiSummary::Passing
@@ -180,12 +205,18 @@ pub trait Agent: Plugin {
         None
     }
     /// Summary and cost.
-    fn session_info(context: SessionContext, transcript_tail: String) -> Result<Option<SessionInfo>, PluginError> {
+    fn session_info(
+        context: SessionContext,
+        transcript_tail: String,
+    ) -> Result<Option<SessionInfo>, PluginError> {
         let _ = (context, transcript_tail);
         Ok(None)
     }
     /// How to resume after a crash.
-    fn restore_command(context: SessionContext, config: LaunchConfig) -> Result<Option<CommandSpec>, PluginError> {
+    fn restore_command(
+        context: SessionContext,
+        config: LaunchConfig,
+    ) -> Result<Option<CommandSpec>, PluginError> {
         let _ = (context, config);
         Ok(None)
     }
@@ -208,58 +239,206 @@ macro_rules! __export_role {
             fn notify(event: $crate::Event) -> Result<(), $crate::PluginError> {
                 <$ty as $crate::Notifier>::notify(event)
             }
-            fn notify_with_actions(event: $crate::Event, actions: Vec<$crate::Action>) -> Result<(), $crate::PluginError> {
+            fn notify_with_actions(
+                event: $crate::Event,
+                actions: Vec<$crate::Action>,
+            ) -> Result<(), $crate::PluginError> {
                 <$ty as $crate::Notifier>::notify_with_actions(event, actions)
             }
-            fn post(message: String, context: $crate::MessageContext) -> Result<Option<String>, $crate::PluginError> {
+            fn post(
+                message: String,
+                context: $crate::MessageContext,
+            ) -> Result<Option<String>, $crate::PluginError> {
                 <$ty as $crate::Notifier>::post(message, context)
             }
         }
     };
     (tracker, $world:ident, $ty:ident) => {
         impl $crate::__worlds::$world::exports::ao::plugin::tracker::Guest for $ty {
-            fn get_issue(p: $crate::Project, id: String) -> Result<$crate::Issue, $crate::PluginError> { <$ty as $crate::Tracker>::get_issue(p, id) }
-            fn list_issues(p: $crate::Project, f: $crate::IssueFilter) -> Result<Vec<$crate::Issue>, $crate::PluginError> { <$ty as $crate::Tracker>::list_issues(p, f) }
-            fn create_issue(p: $crate::Project, i: $crate::NewIssue) -> Result<$crate::Issue, $crate::PluginError> { <$ty as $crate::Tracker>::create_issue(p, i) }
-            fn update_issue(p: $crate::Project, id: String, u: $crate::IssueUpdate) -> Result<(), $crate::PluginError> { <$ty as $crate::Tracker>::update_issue(p, id, u) }
-            fn is_completed(p: $crate::Project, id: String) -> Result<bool, $crate::PluginError> { <$ty as $crate::Tracker>::is_completed(p, id) }
-            fn issue_url(p: $crate::Project, id: String) -> String { <$ty as $crate::Tracker>::issue_url(p, id) }
-            fn issue_label(p: $crate::Project, url: String) -> Option<String> { <$ty as $crate::Tracker>::issue_label(p, url) }
-            fn branch_name(p: $crate::Project, id: String) -> String { <$ty as $crate::Tracker>::branch_name(p, id) }
-            fn generate_prompt(p: $crate::Project, id: String) -> Result<String, $crate::PluginError> { <$ty as $crate::Tracker>::generate_prompt(p, id) }
+            fn get_issue(
+                p: $crate::Project,
+                id: String,
+            ) -> Result<$crate::Issue, $crate::PluginError> {
+                <$ty as $crate::Tracker>::get_issue(p, id)
+            }
+            fn list_issues(
+                p: $crate::Project,
+                f: $crate::IssueFilter,
+            ) -> Result<Vec<$crate::Issue>, $crate::PluginError> {
+                <$ty as $crate::Tracker>::list_issues(p, f)
+            }
+            fn create_issue(
+                p: $crate::Project,
+                i: $crate::NewIssue,
+            ) -> Result<$crate::Issue, $crate::PluginError> {
+                <$ty as $crate::Tracker>::create_issue(p, i)
+            }
+            fn update_issue(
+                p: $crate::Project,
+                id: String,
+                u: $crate::IssueUpdate,
+            ) -> Result<(), $crate::PluginError> {
+                <$ty as $crate::Tracker>::update_issue(p, id, u)
+            }
+            fn is_completed(p: $crate::Project, id: String) -> Result<bool, $crate::PluginError> {
+                <$ty as $crate::Tracker>::is_completed(p, id)
+            }
+            fn issue_url(p: $crate::Project, id: String) -> String {
+                <$ty as $crate::Tracker>::issue_url(p, id)
+            }
+            fn issue_label(p: $crate::Project, url: String) -> Option<String> {
+                <$ty as $crate::Tracker>::issue_label(p, url)
+            }
+            fn branch_name(p: $crate::Project, id: String) -> String {
+                <$ty as $crate::Tracker>::branch_name(p, id)
+            }
+            fn generate_prompt(
+                p: $crate::Project,
+                id: String,
+            ) -> Result<String, $crate::PluginError> {
+                <$ty as $crate::Tracker>::generate_prompt(p, id)
+            }
         }
     };
     (scm, $world:ident, $ty:ident) => {
         impl $crate::__worlds::$world::exports::ao::plugin::scm::Guest for $ty {
-            fn detect_pr(p: $crate::Project, b: String) -> Result<Option<$crate::PrInfo>, $crate::PluginError> { <$ty as $crate::Scm>::detect_pr(p, b) }
-            fn get_pr_state(p: $crate::Project, pr: $crate::PrInfo) -> Result<$crate::PrState, $crate::PluginError> { <$ty as $crate::Scm>::get_pr_state(p, pr) }
-            fn get_pr_summary(p: $crate::Project, pr: $crate::PrInfo) -> Result<$crate::PrSummary, $crate::PluginError> { <$ty as $crate::Scm>::get_pr_summary(p, pr) }
-            fn get_ci_checks(p: $crate::Project, pr: $crate::PrInfo) -> Result<Vec<$crate::CiCheck>, $crate::PluginError> { <$ty as $crate::Scm>::get_ci_checks(p, pr) }
-            fn get_ci_summary(p: $crate::Project, pr: $crate::PrInfo) -> Result<$crate::CiSummary, $crate::PluginError> { <$ty as $crate::Scm>::get_ci_summary(p, pr) }
-            fn get_reviews(p: $crate::Project, pr: $crate::PrInfo) -> Result<Vec<$crate::Review>, $crate::PluginError> { <$ty as $crate::Scm>::get_reviews(p, pr) }
-            fn get_review_decision(p: $crate::Project, pr: $crate::PrInfo) -> Result<$crate::ReviewDecision, $crate::PluginError> { <$ty as $crate::Scm>::get_review_decision(p, pr) }
-            fn get_pending_comments(p: $crate::Project, pr: $crate::PrInfo) -> Result<Vec<$crate::ReviewComment>, $crate::PluginError> { <$ty as $crate::Scm>::get_pending_comments(p, pr) }
-            fn get_mergeability(p: $crate::Project, pr: $crate::PrInfo) -> Result<$crate::Mergeability, $crate::PluginError> { <$ty as $crate::Scm>::get_mergeability(p, pr) }
-            fn merge_pr(p: $crate::Project, pr: $crate::PrInfo, m: $crate::MergeMethod) -> Result<(), $crate::PluginError> { <$ty as $crate::Scm>::merge_pr(p, pr, m) }
-            fn close_pr(p: $crate::Project, pr: $crate::PrInfo) -> Result<(), $crate::PluginError> { <$ty as $crate::Scm>::close_pr(p, pr) }
-            fn enrich_prs(p: $crate::Project, prs: Vec<$crate::PrInfo>) -> Result<Vec<$crate::PrEnrichment>, $crate::PluginError> { <$ty as $crate::Scm>::enrich_prs(p, prs) }
-            fn verify_webhook(p: $crate::Project, r: $crate::WebhookRequest) -> Result<$crate::WebhookVerification, $crate::PluginError> { <$ty as $crate::Scm>::verify_webhook(p, r) }
-            fn parse_webhook(p: $crate::Project, r: $crate::WebhookRequest) -> Result<Option<$crate::WebhookEvent>, $crate::PluginError> { <$ty as $crate::Scm>::parse_webhook(p, r) }
+            fn detect_pr(
+                p: $crate::Project,
+                b: String,
+            ) -> Result<Option<$crate::PrInfo>, $crate::PluginError> {
+                <$ty as $crate::Scm>::detect_pr(p, b)
+            }
+            fn get_pr_state(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<$crate::PrState, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_pr_state(p, pr)
+            }
+            fn get_pr_summary(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<$crate::PrSummary, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_pr_summary(p, pr)
+            }
+            fn get_ci_checks(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<Vec<$crate::CiCheck>, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_ci_checks(p, pr)
+            }
+            fn get_ci_summary(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<$crate::CiSummary, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_ci_summary(p, pr)
+            }
+            fn get_reviews(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<Vec<$crate::Review>, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_reviews(p, pr)
+            }
+            fn get_review_decision(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<$crate::ReviewDecision, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_review_decision(p, pr)
+            }
+            fn get_pending_comments(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<Vec<$crate::ReviewComment>, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_pending_comments(p, pr)
+            }
+            fn get_mergeability(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+            ) -> Result<$crate::Mergeability, $crate::PluginError> {
+                <$ty as $crate::Scm>::get_mergeability(p, pr)
+            }
+            fn merge_pr(
+                p: $crate::Project,
+                pr: $crate::PrInfo,
+                m: $crate::MergeMethod,
+            ) -> Result<(), $crate::PluginError> {
+                <$ty as $crate::Scm>::merge_pr(p, pr, m)
+            }
+            fn close_pr(p: $crate::Project, pr: $crate::PrInfo) -> Result<(), $crate::PluginError> {
+                <$ty as $crate::Scm>::close_pr(p, pr)
+            }
+            fn enrich_prs(
+                p: $crate::Project,
+                prs: Vec<$crate::PrInfo>,
+            ) -> Result<Vec<$crate::PrEnrichment>, $crate::PluginError> {
+                <$ty as $crate::Scm>::enrich_prs(p, prs)
+            }
+            fn verify_webhook(
+                p: $crate::Project,
+                r: $crate::WebhookRequest,
+            ) -> Result<$crate::WebhookVerification, $crate::PluginError> {
+                <$ty as $crate::Scm>::verify_webhook(p, r)
+            }
+            fn parse_webhook(
+                p: $crate::Project,
+                r: $crate::WebhookRequest,
+            ) -> Result<Option<$crate::WebhookEvent>, $crate::PluginError> {
+                <$ty as $crate::Scm>::parse_webhook(p, r)
+            }
         }
     };
     (agent, $world:ident, $ty:ident) => {
         impl $crate::__worlds::$world::exports::ao::plugin::agent::Guest for $ty {
-            fn process_name() -> String { <$ty as $crate::Agent>::process_name() }
-            fn prompt_delivery_mode() -> $crate::PromptDelivery { <$ty as $crate::Agent>::prompt_delivery() }
-            fn launch_command(c: $crate::LaunchConfig) -> Result<$crate::CommandSpec, $crate::PluginError> { <$ty as $crate::Agent>::launch_command(c) }
-            fn environment(c: $crate::LaunchConfig) -> Result<Vec<(String, String)>, $crate::PluginError> { <$ty as $crate::Agent>::environment(c) }
-            fn workspace_hooks(c: $crate::SessionContext) -> Result<Vec<$crate::HookFile>, $crate::PluginError> { <$ty as $crate::Agent>::workspace_hooks(c) }
-            fn activity_from_terminal(t: String) -> Option<$crate::ActivityReport> { <$ty as $crate::Agent>::activity_from_terminal(t) }
-            fn activity_from_hook_event(c: $crate::SessionContext, e: String) -> Option<$crate::ActivityReport> { <$ty as $crate::Agent>::activity_from_hook_event(c, e) }
-            fn transcript_paths(c: $crate::SessionContext) -> Vec<String> { <$ty as $crate::Agent>::transcript_paths(c) }
-            fn activity_from_transcript(c: $crate::SessionContext, t: String) -> Option<$crate::ActivityReport> { <$ty as $crate::Agent>::activity_from_transcript(c, t) }
-            fn get_session_info(c: $crate::SessionContext, t: String) -> Result<Option<$crate::SessionInfo>, $crate::PluginError> { <$ty as $crate::Agent>::session_info(c, t) }
-            fn restore_command(c: $crate::SessionContext, l: $crate::LaunchConfig) -> Result<Option<$crate::CommandSpec>, $crate::PluginError> { <$ty as $crate::Agent>::restore_command(c, l) }
+            fn process_name() -> String {
+                <$ty as $crate::Agent>::process_name()
+            }
+            fn prompt_delivery_mode() -> $crate::PromptDelivery {
+                <$ty as $crate::Agent>::prompt_delivery()
+            }
+            fn launch_command(
+                c: $crate::LaunchConfig,
+            ) -> Result<$crate::CommandSpec, $crate::PluginError> {
+                <$ty as $crate::Agent>::launch_command(c)
+            }
+            fn environment(
+                c: $crate::LaunchConfig,
+            ) -> Result<Vec<(String, String)>, $crate::PluginError> {
+                <$ty as $crate::Agent>::environment(c)
+            }
+            fn workspace_hooks(
+                c: $crate::SessionContext,
+            ) -> Result<Vec<$crate::HookFile>, $crate::PluginError> {
+                <$ty as $crate::Agent>::workspace_hooks(c)
+            }
+            fn activity_from_terminal(t: String) -> Option<$crate::ActivityReport> {
+                <$ty as $crate::Agent>::activity_from_terminal(t)
+            }
+            fn activity_from_hook_event(
+                c: $crate::SessionContext,
+                e: String,
+            ) -> Option<$crate::ActivityReport> {
+                <$ty as $crate::Agent>::activity_from_hook_event(c, e)
+            }
+            fn transcript_paths(c: $crate::SessionContext) -> Vec<String> {
+                <$ty as $crate::Agent>::transcript_paths(c)
+            }
+            fn activity_from_transcript(
+                c: $crate::SessionContext,
+                t: String,
+            ) -> Option<$crate::ActivityReport> {
+                <$ty as $crate::Agent>::activity_from_transcript(c, t)
+            }
+            fn get_session_info(
+                c: $crate::SessionContext,
+                t: String,
+            ) -> Result<Option<$crate::SessionInfo>, $crate::PluginError> {
+                <$ty as $crate::Agent>::session_info(c, t)
+            }
+            fn restore_command(
+                c: $crate::SessionContext,
+                l: $crate::LaunchConfig,
+            ) -> Result<Option<$crate::CommandSpec>, $crate::PluginError> {
+                <$ty as $crate::Agent>::restore_command(c, l)
+            }
         }
     };
 }

@@ -245,23 +245,23 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
             limits,
         } = entry;
         let limits = limits.unwrap_or_default();
-        if let Some(mib) = limits.memory_mib {
-            if !(1..=4096).contains(&mib) {
-                return Err(source.error_at(
-                    &["plugins", &name, "limits", "memoryMiB"],
-                    format!("{mib} is out of range"),
-                    Some("use 1 to 4096 (MiB)".into()),
-                ));
-            }
+        if let Some(mib) = limits.memory_mib
+            && !(1..=4096).contains(&mib)
+        {
+            return Err(source.error_at(
+                &["plugins", &name, "limits", "memoryMiB"],
+                format!("{mib} is out of range"),
+                Some("use 1 to 4096 (MiB)".into()),
+            ));
         }
-        if let Some(ms) = limits.timeout_ms {
-            if !(100..=600_000).contains(&ms) {
-                return Err(source.error_at(
-                    &["plugins", &name, "limits", "timeoutMs"],
-                    format!("{ms} is out of range"),
-                    Some("use 100 to 600000 (milliseconds)".into()),
-                ));
-            }
+        if let Some(ms) = limits.timeout_ms
+            && !(100..=600_000).contains(&ms)
+        {
+            return Err(source.error_at(
+                &["plugins", &name, "limits", "timeoutMs"],
+                format!("{ms} is out of range"),
+                Some("use 100 to 600000 (milliseconds)".into()),
+            ));
         }
         plugins.insert(
             name,

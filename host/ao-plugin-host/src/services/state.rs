@@ -67,10 +67,8 @@ impl HostState {
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for name in &self.caps.secrets {
-            if let Some(value) = self.secrets.get(name) {
-                if value.len() >= 4 {
-                    out = out.replace(&value, "***");
-                }
+            if let Some(value) = self.secrets.get(name).filter(|v| v.len() >= 4) {
+                out = out.replace(&value, "***");
             }
         }
         out

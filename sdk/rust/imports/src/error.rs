@@ -26,7 +26,10 @@ impl PluginError {
 
     /// Rate limited, optionally with the time to wait.
     pub fn rate_limited(retry_after_ms: Option<u32>, message: impl Into<String>) -> Self {
-        PluginError::RateLimited(RateLimit { retry_after_ms, message: message.into() })
+        PluginError::RateLimited(RateLimit {
+            retry_after_ms,
+            message: message.into(),
+        })
     }
 
     /// A one-line description for logs and people.
@@ -48,7 +51,10 @@ impl PluginError {
 
     /// True for errors that may pass on retry (transient and rate limits).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, PluginError::Transient(_) | PluginError::RateLimited(_))
+        matches!(
+            self,
+            PluginError::Transient(_) | PluginError::RateLimited(_)
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! every channel describes an event the same way.
 
 use crate::ao::plugin::notifier_types::{Action, Event, MessageContext, Priority};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 impl Priority {
     /// `urgent`, `action`, `warning` or `info`.
@@ -36,7 +36,12 @@ impl Event {
 
     /// A short title: `[urgent] session.stuck · ao-7`.
     pub fn title(&self) -> String {
-        format!("[{}] {} · {}", self.priority.as_str(), self.kind, self.session_id)
+        format!(
+            "[{}] {} · {}",
+            self.priority.as_str(),
+            self.kind,
+            self.session_id
+        )
     }
 }
 
