@@ -20,7 +20,13 @@ const SHIPPED: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// Test-only fixtures: built, never shipped.
-const FIXTURES: &[&str] = &["hostile", "bad-manifest", "future-version", "no-exports"];
+const FIXTURES: &[&str] = &[
+    "hostile",
+    "bad-manifest",
+    "future-version",
+    "no-exports",
+    "garbage",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());

@@ -218,3 +218,38 @@ fn completions_and_help_work() {
         assert!(help.contains(cmd), "{help}");
     }
 }
+
+#[test]
+fn secrets_and_webhook_tokens_stay_out_of_the_log() {
+    let env = AoEnv::new();
+    let server = FakeServer::start();
+    env.write_config(&format!(
+        "notifiers:\n  ops:\n    plugin: webhook\n    url: {}\n    secretHeaders: {{ Authorization: {{ secret: OPS_TOKEN, prefix: \"Bearer \" }} }}\nplugins:\n  webhook:\n    grant:\n      http: [\"{}\"]\n      secrets: [OPS_TOKEN]\n",
+        server.url("/hooks/T000/SECRETPATH"),
+        server.host()
+    ));
+    let out = env
+        .command()
+        .env("OPS_TOKEN", "tok-very-secret")
+        .args(["-vvv", "notify", "test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Bearer tok-very-secret")
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("POST http://127.0.0.1"),
+        "the request is logged at -vvv: {all}"
+    );
+    assert!(
+        !all.contains("tok-very-secret") && !all.contains("SECRETPATH"),
+        "{all}"
+    );
+}

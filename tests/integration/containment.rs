@@ -265,3 +265,31 @@ fn programs_and_the_key_value_store_need_grants() {
         "{err}"
     );
 }
+
+/// The daemon will move instances onto worker threads.
+#[test]
+fn instances_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<PluginInstance>();
+    let mut plugin = hostile_instance(Grant::default());
+    std::thread::spawn(move || call(&mut plugin, "ok", "").unwrap())
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn a_plugin_returning_garbage_is_refused_at_the_boundary() {
+    let mut bystander = Bystander::new();
+    let garbage = load_file(ao_builtin_plugins::fixtures::GARBAGE);
+    let mut plugin = garbage.instantiate(InstanceSettings::default());
+    let err = plugin.notify(&event("x", "y")).unwrap_err();
+    assert!(matches!(err.kind, CallErrorKind::Trap), "{err}");
+    assert!(
+        err.to_string().contains("plugin `garbage`") && err.to_string().contains("discriminant"),
+        "{err}"
+    );
+    assert_eq!(plugin.restarts(), 1);
+    // It can still be asked for its manifest: the replacement instance works.
+    assert_eq!(plugin.ping().unwrap().name, "garbage");
+    bystander.still_answers();
+}

@@ -21,13 +21,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr; `AO_LOG` (e.g. `AO_LOG=debug`) or `-v` raise the level.
+/// Logs go to stderr. `-v` raises the level of ao's own logs only:
+/// dependencies (the HTTP client, wasmtime) stay at `warn`, since their debug
+/// output would print full URLs and request bytes. `AO_LOG` overrides all.
 fn init_logging(verbose: u8) {
+    // "ao" matches every ao target: ao_cli, ao_core, ao_plugin_host, ao::plugin.
     let default = match verbose {
         0 => "warn",
-        1 => "info,ao=info",
-        2 => "debug",
-        _ => "trace",
+        1 => "warn,ao=info",
+        2 => "warn,ao=debug",
+        _ => "warn,ao=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("AO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
