@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod paths;
+pub mod state;
 
 pub use config::{Config, ConfigError};
 pub use paths::Paths;

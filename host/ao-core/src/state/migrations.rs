@@ -1,0 +1,74 @@
+//! Versioned schema migrations. `PRAGMA user_version` holds the version; each
+//! migration runs in its own transaction together with the version bump.
+//! Released migrations are never edited: add a new one at the end.
+
+use super::StateError;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The migrations, in order; index + 1 is the schema version they produce.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: sessions, counters, the event history.
+    "
+    CREATE TABLE sessions (
+        id              TEXT PRIMARY KEY,
+        project_id      TEXT NOT NULL,
+        prefix          TEXT NOT NULL,
+        number          INTEGER NOT NULL,
+        status          TEXT NOT NULL,
+        reason          TEXT,
+        activity        TEXT,
+        branch          TEXT,
+        workspace_path  TEXT,
+        agent           TEXT,
+        runtime         TEXT,
+        runtime_handle  TEXT,
+        issue_id        TEXT,
+        prompt          TEXT,
+        pr_number       INTEGER,
+        pr_url          TEXT,
+        pr_state        TEXT,
+        ci              TEXT,
+        review          TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (prefix, number)
+    );
+    CREATE INDEX sessions_by_project ON sessions (project_id, status);
+    CREATE TABLE session_counters (
+        prefix  TEXT PRIMARY KEY,
+        next    INTEGER NOT NULL
+    );
+    CREATE TABLE events (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id  TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        from_status TEXT,
+        to_status   TEXT,
+        reason      TEXT,
+        data        TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_by_session ON events (session_id, seq);
+    ",
+];
+
+/// Brings the schema to the newest version, refusing a newer database.
+pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StateError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

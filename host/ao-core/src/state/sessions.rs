@@ -1,0 +1,271 @@
+//! Sessions and their transitions. Every write appends to the event history
+//! in the same transaction.
+
+use super::{StateError, Store, now_ms};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+
+/// A session as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: String,
+    pub project_id: String,
+    pub number: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub activity: Option<String>,
+    pub branch: Option<String>,
+    pub workspace_path: Option<String>,
+    pub agent: Option<String>,
+    pub runtime: Option<String>,
+    pub runtime_handle: Option<String>,
+    pub issue_id: Option<String>,
+    pub prompt: Option<String>,
+    pub pr_number: Option<i64>,
+    pub pr_url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Statuses after which a session does nothing more.
+pub const TERMINAL_STATUSES: &[&str] = &[
+    "merged",
+    "killed",
+    "done",
+    "errored",
+    "terminated",
+    "cleanup",
+];
+
+impl Session {
+    pub fn is_terminal(&self) -> bool {
+        TERMINAL_STATUSES.contains(&self.status.as_str())
+    }
+}
+
+/// What is known when a session is first recorded.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    pub project_id: String,
+    /// Session ids are `{prefix}-{N}`.
+    pub prefix: String,
+    pub agent: Option<String>,
+    pub runtime: Option<String>,
+    pub issue_id: Option<String>,
+    pub prompt: Option<String>,
+}
+
+/// A change of status (and optionally of other facts), recorded with a reason.
+#[derive(Debug, Clone, Default)]
+pub struct Transition {
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub activity: Option<String>,
+    pub branch: Option<String>,
+    pub workspace_path: Option<String>,
+    pub runtime_handle: Option<String>,
+    pub pr_number: Option<i64>,
+    pub pr_url: Option<String>,
+    /// The event kind for the history (`session.working`, `pr.created`…).
+    pub event: String,
+    /// Extra facts for the history, as JSON.
+    pub data: Option<serde_json::Value>,
+}
+
+/// One entry of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEvent {
+    pub seq: i64,
+    pub session_id: String,
+    pub at: i64,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub reason: Option<String>,
+    pub data: String,
+}
+
+const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
+                       runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at";
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        number: r.get(2)?,
+        status: r.get(3)?,
+        reason: r.get(4)?,
+        activity: r.get(5)?,
+        branch: r.get(6)?,
+        workspace_path: r.get(7)?,
+        agent: r.get(8)?,
+        runtime: r.get(9)?,
+        runtime_handle: r.get(10)?,
+        issue_id: r.get(11)?,
+        prompt: r.get(12)?,
+        pr_number: r.get(13)?,
+        pr_url: r.get(14)?,
+        created_at: r.get(15)?,
+        updated_at: r.get(16)?,
+    })
+}
+
+impl Store {
+    /// Reserves the next `{prefix}-{N}` and records the session as
+    /// `spawning`, atomically: two concurrent spawns never get the same id.
+    pub fn create_session(&mut self, new: &NewSession) -> Result<Session, StateError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let next: i64 = tx
+            .query_row(
+                "SELECT next FROM session_counters WHERE prefix = ?1",
+                [&new.prefix],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(1);
+        tx.execute(
+            "INSERT INTO session_counters (prefix, next) VALUES (?1, ?2)
+             ON CONFLICT (prefix) DO UPDATE SET next = excluded.next",
+            params![new.prefix, next + 1],
+        )?;
+        let id = format!("{}-{next}", new.prefix);
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO sessions (id, project_id, prefix, number, status, agent, runtime, issue_id, prompt, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'spawning', ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![id, new.project_id, new.prefix, next, new.agent, new.runtime, new.issue_id, new.prompt, now],
+        )?;
+        tx.execute(
+            "INSERT INTO events (session_id, at, kind, to_status) VALUES (?1, ?2, 'session.created', 'spawning')",
+            params![id, now],
+        )?;
+        tx.commit()?;
+        self.session(&id)
+    }
+
+    /// One session.
+    pub fn session(&self, id: &str) -> Result<Session, StateError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+                [id],
+                session_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| StateError::UnknownSession(id.to_string()))
+    }
+
+    /// Sessions, oldest first; terminal ones only when asked.
+    pub fn sessions(
+        &self,
+        project: Option<&str>,
+        include_terminal: bool,
+    ) -> Result<Vec<Session>, StateError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE (?1 IS NULL OR project_id = ?1) ORDER BY created_at, number"
+        ))?;
+        let rows = stmt.query_map([project], session_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let s = row?;
+            if include_terminal || !s.is_terminal() {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies a transition and appends it to the history, in one transaction.
+    pub fn transition(&mut self, id: &str, t: &Transition) -> Result<Session, StateError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let from: String = tx
+            .query_row("SELECT status FROM sessions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StateError::UnknownSession(id.to_string()))?;
+        let now = now_ms();
+        tx.execute(
+            "UPDATE sessions SET
+                status = COALESCE(?2, status),
+                reason = CASE WHEN ?2 IS NOT NULL THEN ?3 ELSE COALESCE(?3, reason) END,
+                activity = COALESCE(?4, activity),
+                branch = COALESCE(?5, branch),
+                workspace_path = COALESCE(?6, workspace_path),
+                runtime_handle = COALESCE(?7, runtime_handle),
+                pr_number = COALESCE(?8, pr_number),
+                pr_url = COALESCE(?9, pr_url),
+                updated_at = ?10
+             WHERE id = ?1",
+            params![
+                id,
+                t.status,
+                t.reason,
+                t.activity,
+                t.branch,
+                t.workspace_path,
+                t.runtime_handle,
+                t.pr_number,
+                t.pr_url,
+                now
+            ],
+        )?;
+        let data = t
+            .data
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "{}".into());
+        tx.execute(
+            "INSERT INTO events (session_id, at, kind, from_status, to_status, reason, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, now, t.event, from, t.status.as_deref().unwrap_or(&from), t.reason, data],
+        )?;
+        tx.commit()?;
+        self.session(id)
+    }
+
+    /// The history of one session, oldest first.
+    pub fn events(&self, id: &str) -> Result<Vec<SessionEvent>, StateError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, session_id, at, kind, from_status, to_status, reason, data FROM events WHERE session_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(SessionEvent {
+                seq: r.get(0)?,
+                session_id: r.get(1)?,
+                at: r.get(2)?,
+                kind: r.get(3)?,
+                from_status: r.get(4)?,
+                to_status: r.get(5)?,
+                reason: r.get(6)?,
+                data: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Events after `seq` across all sessions (for the daemon's change feed).
+    pub fn events_since(&self, seq: i64) -> Result<Vec<SessionEvent>, StateError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, session_id, at, kind, from_status, to_status, reason, data FROM events WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([seq], |r| {
+            Ok(SessionEvent {
+                seq: r.get(0)?,
+                session_id: r.get(1)?,
+                at: r.get(2)?,
+                kind: r.get(3)?,
+                from_status: r.get(4)?,
+                to_status: r.get(5)?,
+                reason: r.get(6)?,
+                data: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
