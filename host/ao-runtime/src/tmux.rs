@@ -1,0 +1,293 @@
+//! The tmux runtime, on a private socket (`tmux -L <socket>`).
+//!
+//! Costs are kept flat as sessions grow: [`Tmux::capture_all`] reads every
+//! session's screen in ONE tmux invocation per cycle (the reference system
+//! spawned one per session). Long or multi-line text goes through a paste
+//! buffer, which tmux delivers atomically, rather than as keystrokes.
+
+use crate::{LaunchSpec, RuntimeError};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+/// Text longer than this (or with newlines) is pasted, not typed.
+pub const PASTE_THRESHOLD: usize = 200;
+
+/// A handle on ao's tmux server.
+#[derive(Debug, Clone)]
+pub struct Tmux {
+    socket: String,
+    /// Overrides TMUX_TMPDIR (tests isolate their server this way).
+    tmpdir: Option<PathBuf>,
+}
+
+const MARKER: &str = "\u{1e}ao-pane:";
+
+impl Tmux {
+    /// ao's tmux server on `socket`; fails with an install hint when tmux is missing.
+    pub fn new(socket: &str) -> Result<Tmux, RuntimeError> {
+        let tmux = Tmux {
+            socket: socket.to_string(),
+            tmpdir: None,
+        };
+        match Command::new("tmux")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+        {
+            Ok(s) if s.success() => Ok(tmux),
+            _ => Err(RuntimeError::TmuxMissing),
+        }
+    }
+
+    /// The same server with its socket under `dir` (for isolation).
+    pub fn with_tmpdir(mut self, dir: impl Into<PathBuf>) -> Tmux {
+        self.tmpdir = Some(dir.into());
+        self
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-L").arg(&self.socket);
+        if let Some(dir) = &self.tmpdir {
+            cmd.env("TMUX_TMPDIR", dir);
+        }
+        // Never inherit the caller's tmux client context.
+        cmd.env_remove("TMUX");
+        cmd
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<Output, RuntimeError> {
+        let mut cmd = self.command();
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RuntimeError::TmuxMissing,
+            _ => RuntimeError::Io(e),
+        })?;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(input)?;
+        }
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(RuntimeError::Tmux {
+                args: args.first().copied().unwrap_or("").to_string(),
+                message,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `=name`: an exact session target, so `web-1` never matches `web-10`.
+    fn target(name: &str) -> String {
+        format!("={name}")
+    }
+
+    /// The active pane of session `name`, matched exactly.
+    fn pane(name: &str) -> String {
+        format!("={name}:")
+    }
+
+    /// Starts `spec` in a detached session.
+    pub fn create(&self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
+        let cwd = spec.cwd.to_string_lossy().into_owned();
+        let mut args: Vec<String> = [
+            "new-session",
+            "-d",
+            "-s",
+            &spec.name,
+            "-c",
+            &cwd,
+            "-x",
+            "200",
+            "-y",
+            "50",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (k, v) in &spec.env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.extend(spec.argv.iter().cloned());
+        // In the same invocation, so even a program that exits at once keeps
+        // its pane (and its last output) for ao to read.
+        args.extend([
+            ";".into(),
+            "set-option".into(),
+            "-w".into(),
+            "-t".into(),
+            Self::pane(&spec.name),
+            "remain-on-exit".into(),
+            "on".into(),
+        ]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&refs, None)?;
+        Ok(())
+    }
+
+    /// Whether the session exists and its program is still running.
+    pub fn is_alive(&self, name: &str) -> bool {
+        match self.run(
+            &[
+                "display-message",
+                "-p",
+                "-t",
+                &Self::pane(name),
+                "#{pane_dead}",
+            ],
+            None,
+        ) {
+            Ok(out) => String::from_utf8_lossy(&out.stdout).trim() == "0",
+            Err(_) => false,
+        }
+    }
+
+    /// Names of all sessions on ao's server.
+    pub fn list(&self) -> Result<Vec<String>, RuntimeError> {
+        match self.run(&["list-sessions", "-F", "#{session_name}"], None) {
+            Ok(out) => Ok(String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()),
+            // No server yet means no sessions.
+            Err(RuntimeError::Tmux { message, .. })
+                if message.contains("no server")
+                    || message.contains("No such file")
+                    || message.contains("error connecting") =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Types `text` into the session and presses Enter.
+    pub fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
+        let target = Self::pane(name);
+        if text.len() > PASTE_THRESHOLD || text.contains('\n') {
+            let buffer = format!("ao-{name}");
+            self.run(&["load-buffer", "-b", &buffer, "-"], Some(text.as_bytes()))?;
+            // -p: bracketed paste, so the agent sees one paste, not many Enters.
+            self.run(
+                &["paste-buffer", "-d", "-p", "-b", &buffer, "-t", &target],
+                None,
+            )?;
+        } else {
+            self.run(&["send-keys", "-t", &target, "-l", text], None)?;
+        }
+        self.run(&["send-keys", "-t", &target, "Enter"], None)?;
+        Ok(())
+    }
+
+    /// The last `lines` lines of one session's screen.
+    pub fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError> {
+        let start = format!("-{lines}");
+        let out = self.run(
+            &[
+                "capture-pane",
+                "-p",
+                "-J",
+                "-t",
+                &Self::pane(name),
+                "-S",
+                &start,
+            ],
+            None,
+        )?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The screens of `names`, in ONE tmux invocation: a marker line before
+    /// each capture separates them. Sessions that are gone are left out.
+    pub fn capture_all(
+        &self,
+        names: &[String],
+        lines: u32,
+    ) -> Result<BTreeMap<String, String>, RuntimeError> {
+        let live: Vec<String> = self.list()?;
+        let wanted: Vec<&String> = names.iter().filter(|n| live.contains(n)).collect();
+        if wanted.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let start = format!("-{lines}");
+        let mut args: Vec<String> = Vec::new();
+        for (i, name) in wanted.iter().enumerate() {
+            if i > 0 {
+                args.push(";".into());
+            }
+            let target = Self::pane(name);
+            args.extend(
+                ["display-message", "-p", "-t", &target]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            args.push(format!("{MARKER}{name}"));
+            args.push(";".into());
+            args.extend(
+                ["capture-pane", "-p", "-J", "-t", &target, "-S", &start]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.run(&refs, None)?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut screens = BTreeMap::new();
+        let mut current: Option<(String, String)> = None;
+        for line in text.split_inclusive('\n') {
+            if let Some(name) = line.strip_prefix(MARKER) {
+                if let Some((n, s)) = current.take() {
+                    screens.insert(n, s);
+                }
+                current = Some((name.trim_end().to_string(), String::new()));
+            } else if let Some((_, screen)) = current.as_mut() {
+                screen.push_str(line);
+            }
+        }
+        if let Some((n, s)) = current {
+            screens.insert(n, s);
+        }
+        Ok(screens)
+    }
+
+    /// Ends a session (its program gets SIGHUP).
+    pub fn kill(&self, name: &str) -> Result<(), RuntimeError> {
+        match self.run(&["kill-session", "-t", &Self::target(name)], None) {
+            Ok(_) => Ok(()),
+            Err(RuntimeError::Tmux { message, .. }) if message.contains("can't find") => {
+                Err(RuntimeError::NoSession(name.to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The command a person runs to watch and type into a session.
+    pub fn attach_command(&self, name: &str) -> Vec<String> {
+        vec![
+            "tmux".into(),
+            "-L".into(),
+            self.socket.clone(),
+            "attach-session".into(),
+            "-t".into(),
+            Self::target(name),
+        ]
+    }
+
+    /// Stops the whole server (tests; `ao stop --all-sessions`).
+    pub fn kill_server(&self) {
+        let _ = self.run(&["kill-server"], None);
+    }
+}
+
+#[cfg(test)]
+#[path = "tmux_tests.rs"]
+mod tests;

@@ -1,0 +1,152 @@
+//! Against a real tmux server on an isolated socket.
+
+use super::*;
+use std::time::{Duration, Instant};
+
+/// A private tmux server, killed when the test ends.
+struct Server {
+    tmux: Tmux,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.tmux.kill_server();
+    }
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::new("ao-test").unwrap().with_tmpdir(dir.path());
+    Server { tmux, dir }
+}
+
+/// A stand-in agent: echoes each line it reads.
+fn echo_agent(name: &str, cwd: &std::path::Path) -> LaunchSpec {
+    LaunchSpec {
+        name: name.into(),
+        cwd: cwd.to_path_buf(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            "echo ready:$AO_SESSION; while IFS= read -r line; do echo \"got: $line\"; done".into(),
+        ],
+        env: vec![("AO_SESSION".into(), name.into())],
+    }
+}
+
+fn wait_for(tmux: &Tmux, name: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let screen = tmux.capture(name, 200).unwrap_or_default();
+        if screen.contains(needle) || Instant::now() > deadline {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_session_starts_in_its_directory_with_its_environment() {
+    let s = server();
+    s.tmux.create(&echo_agent("web-1", s.dir.path())).unwrap();
+    assert!(s.tmux.is_alive("web-1"));
+    assert_eq!(s.tmux.list().unwrap(), ["web-1"]);
+    let screen = wait_for(&s.tmux, "web-1", "ready:web-1");
+    assert!(screen.contains("ready:web-1"), "{screen}");
+}
+
+#[test]
+fn short_text_is_typed_and_long_text_is_pasted() {
+    let s = server();
+    s.tmux.create(&echo_agent("web-1", s.dir.path())).unwrap();
+    wait_for(&s.tmux, "web-1", "ready");
+    s.tmux.send_text("web-1", "hello agent").unwrap();
+    let screen = wait_for(&s.tmux, "web-1", "got: hello agent");
+    assert!(screen.contains("got: hello agent"), "{screen}");
+
+    let long = format!("first line\nsecond {}\nthird line", "x".repeat(300));
+    s.tmux.send_text("web-1", &long).unwrap();
+    let screen = wait_for(&s.tmux, "web-1", "got: third line");
+    for line in ["got: first line", "got: second xxx", "got: third line"] {
+        assert!(screen.contains(line), "missing {line:?} in:\n{screen}");
+    }
+}
+
+#[test]
+fn all_screens_are_captured_in_one_invocation_and_split_correctly() {
+    let s = server();
+    for name in ["a-1", "a-10", "b-2"] {
+        s.tmux.create(&echo_agent(name, s.dir.path())).unwrap();
+    }
+    for name in ["a-1", "a-10", "b-2"] {
+        wait_for(&s.tmux, name, "ready");
+    }
+    let names: Vec<String> = ["a-1", "a-10", "b-2", "gone-3"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let screens = s.tmux.capture_all(&names, 50).unwrap();
+    assert_eq!(screens.keys().collect::<Vec<_>>(), ["a-1", "a-10", "b-2"]);
+    for (name, screen) in &screens {
+        assert!(
+            screen.contains(&format!("ready:{name}")),
+            "{name}: {screen}"
+        );
+        let others = screens.keys().filter(|n| *n != name);
+        for other in others {
+            assert!(
+                !screen.contains(&format!("ready:{other}\n")),
+                "{name} contains {other}'s screen"
+            );
+        }
+    }
+}
+
+#[test]
+fn kill_is_exact_and_dead_programs_are_noticed() {
+    let s = server();
+    s.tmux.create(&echo_agent("t-1", s.dir.path())).unwrap();
+    s.tmux.create(&echo_agent("t-10", s.dir.path())).unwrap();
+    s.tmux.kill("t-1").unwrap();
+    assert!(!s.tmux.is_alive("t-1"));
+    assert!(s.tmux.is_alive("t-10"), "killing t-1 must not touch t-10");
+    assert!(matches!(
+        s.tmux.kill("t-1"),
+        Err(RuntimeError::NoSession(_))
+    ));
+
+    let exits = LaunchSpec {
+        name: "quick-1".into(),
+        cwd: s.dir.path().into(),
+        argv: vec!["sh".into(), "-c".into(), "echo bye".into()],
+        env: vec![],
+    };
+    s.tmux.create(&exits).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.tmux.is_alive("quick-1") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !s.tmux.is_alive("quick-1"),
+        "an exited program is not alive"
+    );
+    // Its last words are still readable.
+    assert!(s.tmux.capture("quick-1", 10).unwrap().contains("bye"));
+    assert_eq!(
+        s.tmux.attach_command("t-10"),
+        ["tmux", "-L", "ao-test", "attach-session", "-t", "=t-10"]
+    );
+}
+
+#[test]
+fn an_empty_server_has_no_sessions() {
+    let s = server();
+    assert!(s.tmux.list().unwrap().is_empty());
+    assert!(
+        s.tmux
+            .capture_all(&["x-1".to_string()], 10)
+            .unwrap()
+            .is_empty()
+    );
+}
