@@ -63,6 +63,59 @@ pub struct PluginConfig {
     pub limits: raw::RawLimits,
 }
 
+/// Runtimes ao has.
+pub const RUNTIMES: &[&str] = &["tmux", "process"];
+/// Workspace kinds ao has.
+pub const WORKSPACES: &[&str] = &["worktree", "clone"];
+
+/// A validated project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectConfig {
+    pub id: String,
+    pub name: String,
+    pub repo: Option<String>,
+    /// Absolute path of the main checkout.
+    pub path: PathBuf,
+    pub default_branch: String,
+    pub remote: String,
+    pub session_prefix: String,
+    pub runtime: String,
+    pub agent: String,
+    pub workspace: String,
+    pub symlinks: Vec<String>,
+    pub include: Vec<String>,
+    pub post_create: Vec<String>,
+    /// `agentConfig` as JSON, for the agent plugin.
+    pub agent_config: Map<String, Json>,
+    /// Inline rules, then the rules file's text.
+    pub agent_rules: Option<String>,
+}
+
+/// The session prefix derived from a directory name, as the reference does:
+/// short names as they are, CamelCase → capitals, kebab/snake → initials,
+/// else the first three letters.
+pub fn derive_prefix(dir_name: &str) -> String {
+    let clean: String = dir_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if clean.len() <= 4 {
+        return clean.to_lowercase();
+    }
+    let capitals: String = clean.chars().filter(|c| c.is_ascii_uppercase()).collect();
+    if capitals.len() >= 2 {
+        return capitals.to_lowercase();
+    }
+    if clean.contains(['-', '_']) {
+        return clean
+            .split(['-', '_'])
+            .filter_map(|w| w.chars().next())
+            .collect::<String>()
+            .to_lowercase();
+    }
+    clean.chars().take(3).collect::<String>().to_lowercase()
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -75,6 +128,11 @@ pub struct Config {
     /// Notifiers used when no routing entry matches.
     pub default_notifiers: Vec<String>,
     pub plugins: BTreeMap<String, PluginConfig>,
+    pub projects: BTreeMap<String, ProjectConfig>,
+    pub max_concurrent_sessions: Option<u32>,
+    pub default_agent: String,
+    pub default_runtime: String,
+    pub default_workspace: String,
 }
 
 impl Config {
@@ -273,13 +331,210 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
         );
     }
 
+    let defaults = raw.defaults.as_ref();
+    let default_agent = defaults
+        .and_then(|d| d.agent.clone())
+        .unwrap_or_else(|| "claude-code".into());
+    let default_runtime = defaults
+        .and_then(|d| d.runtime.clone())
+        .unwrap_or_else(|| "tmux".into());
+    let default_workspace = defaults
+        .and_then(|d| d.workspace.clone())
+        .unwrap_or_else(|| "worktree".into());
+    check_choice(
+        &source,
+        &["defaults", "runtime"],
+        &default_runtime,
+        RUNTIMES,
+    )?;
+    check_choice(
+        &source,
+        &["defaults", "workspace"],
+        &default_workspace,
+        WORKSPACES,
+    )?;
+    if raw.max_concurrent_sessions == Some(0) {
+        return Err(source.error_at(
+            &["maxConcurrentSessions"],
+            "0 would never run a session",
+            Some("use 1 or more, or remove the key for no limit".into()),
+        ));
+    }
+
+    let mut projects = BTreeMap::new();
+    let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
+    for (id, p) in raw.projects.unwrap_or_default() {
+        if !is_identifier(&id) {
+            return Err(source.error_at(
+                &["projects", &id],
+                "a project id may use letters, digits, `-` and `_` only",
+                None,
+            ));
+        }
+        let project = resolve_project(
+            &source,
+            &id,
+            p,
+            &default_agent,
+            &default_runtime,
+            &default_workspace,
+        )?;
+        if let Some(other) = prefixes.insert(project.session_prefix.clone(), id.clone()) {
+            return Err(source.error_at(
+                &["projects", &id, "sessionPrefix"],
+                format!(
+                    "session prefix `{}` is also used by project `{other}`",
+                    project.session_prefix
+                ),
+                Some("set a distinct `sessionPrefix` for one of them".into()),
+            ));
+        }
+        projects.insert(id, project);
+    }
+
     Ok(Config {
+        projects,
+        max_concurrent_sessions: raw.max_concurrent_sessions,
+        default_agent,
+        default_runtime,
+        default_workspace,
         port: raw.port.unwrap_or(3000),
         source: Some(source),
         notifiers,
         routing,
         default_notifiers,
         plugins,
+    })
+}
+
+fn check_choice(
+    source: &Source,
+    path: &[&str],
+    value: &str,
+    choices: &[&str],
+) -> Result<(), ConfigError> {
+    if choices.contains(&value) {
+        return Ok(());
+    }
+    Err(source.error_at(
+        path,
+        format!("`{value}` is not one of ao's choices"),
+        Some(format!("use one of: {}", choices.join(", "))),
+    ))
+}
+
+fn resolve_project(
+    source: &Source,
+    id: &str,
+    p: raw::RawProject,
+    default_agent: &str,
+    default_runtime: &str,
+    default_workspace: &str,
+) -> Result<ProjectConfig, ConfigError> {
+    let base = source
+        .file
+        .as_ref()
+        .and_then(|f| f.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let raw_path = p.path.clone().ok_or_else(|| {
+        source.error_at(
+            &["projects", id],
+            "`path` is missing",
+            Some("set `path:` to the project's local checkout, e.g. `path: ~/code/web`".into()),
+        )
+    })?;
+    let path = match raw_path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(rest),
+        None => base.join(&raw_path),
+    };
+    let path = path.canonicalize().map_err(|e| {
+        source.error_at(
+            &["projects", id, "path"],
+            format!("`{raw_path}` cannot be used: {e}"),
+            Some("point it at an existing git checkout".into()),
+        )
+    })?;
+    let session_prefix = match p.session_prefix {
+        Some(prefix) if is_identifier(&prefix) => prefix,
+        Some(prefix) => {
+            return Err(source.error_at(
+                &["projects", id, "sessionPrefix"],
+                format!("`{prefix}` may use letters, digits, `-` and `_` only"),
+                None,
+            ));
+        }
+        None => derive_prefix(
+            &path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| id.to_string()),
+        ),
+    };
+    let runtime = p.runtime.unwrap_or_else(|| default_runtime.to_string());
+    check_choice(source, &["projects", id, "runtime"], &runtime, RUNTIMES)?;
+    let workspace = p.workspace.unwrap_or_else(|| default_workspace.to_string());
+    check_choice(
+        source,
+        &["projects", id, "workspace"],
+        &workspace,
+        WORKSPACES,
+    )?;
+    for (key, list) in [("symlinks", &p.symlinks), ("include", &p.include)] {
+        for entry in list.iter() {
+            if entry.starts_with('/') || entry.split('/').any(|c| c == "..") {
+                return Err(source.error_at(
+                    &["projects", id, key],
+                    format!("`{entry}` must be a relative path inside the repository"),
+                    None,
+                ));
+            }
+        }
+    }
+    let mut rules = p.agent_rules.clone();
+    if let Some(file) = &p.agent_rules_file {
+        let text = std::fs::read_to_string(path.join(file)).map_err(|e| {
+            source.error_at(
+                &["projects", id, "agentRulesFile"],
+                format!("cannot read `{file}` (relative to the project path): {e}"),
+                None,
+            )
+        })?;
+        rules = Some(match rules {
+            Some(inline) => format!("{inline}\n\n{text}"),
+            None => text,
+        });
+    }
+    let agent_config = match p.agent_config.map(|m| serde_json::to_value(m)) {
+        None => Map::new(),
+        Some(Ok(Json::Object(m))) => m,
+        Some(_) => {
+            return Err(source.error_at(
+                &["projects", id, "agentConfig"],
+                "must be a mapping",
+                None,
+            ));
+        }
+    };
+    Ok(ProjectConfig {
+        id: id.to_string(),
+        name: p.name.unwrap_or_else(|| id.to_string()),
+        repo: p.repo,
+        path,
+        default_branch: p.default_branch.unwrap_or_else(|| "main".into()),
+        remote: p.remote.unwrap_or_else(|| "origin".into()),
+        session_prefix,
+        runtime,
+        agent: p.agent.unwrap_or_else(|| default_agent.to_string()),
+        workspace,
+        symlinks: p.symlinks,
+        include: p.include,
+        post_create: p.post_create,
+        agent_config,
+        agent_rules: rules,
     })
 }
 

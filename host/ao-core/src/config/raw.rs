@@ -18,7 +18,7 @@ pub struct RawConfig {
     pub max_concurrent_sessions: Option<u32>,
     pub ready_threshold_ms: Option<u64>,
     pub defaults: Option<RawDefaults>,
-    pub projects: Option<Mapping>,
+    pub projects: Option<BTreeMap<String, RawProject>>,
     pub notifiers: Option<BTreeMap<String, RawNotifier>>,
     pub notification_routing: Option<BTreeMap<String, Vec<String>>>,
     pub reactions: Option<Value>,
@@ -37,6 +37,37 @@ pub struct RawDefaults {
     pub notifiers: Option<Vec<String>>,
     pub orchestrator: Option<Value>,
     pub worker: Option<Value>,
+}
+
+/// `projects.<id>`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawProject {
+    pub name: Option<String>,
+    /// `owner/name` (or `group/sub/name`).
+    pub repo: Option<String>,
+    /// The main checkout; `~` is expanded; relative to the config file.
+    pub path: Option<String>,
+    pub default_branch: Option<String>,
+    pub session_prefix: Option<String>,
+    pub remote: Option<String>,
+    pub runtime: Option<String>,
+    pub agent: Option<String>,
+    pub workspace: Option<String>,
+    pub tracker: Option<Value>,
+    pub scm: Option<Value>,
+    #[serde(default)]
+    pub symlinks: Vec<String>,
+    /// Untracked files copied into each workspace (`.env`, `*.pem`…).
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub post_create: Vec<String>,
+    pub agent_config: Option<Mapping>,
+    pub agent_rules: Option<String>,
+    pub agent_rules_file: Option<String>,
+    pub reactions: Option<Value>,
+    pub enabled: Option<bool>,
 }
 
 /// `notifiers.<name>`: the plugin (defaults to the name) and its settings.

@@ -101,3 +101,80 @@ fn an_empty_file_is_the_defaults() {
     assert!(config.notifiers.is_empty());
     assert_eq!(config.port, 3000);
 }
+
+#[test]
+fn prefixes_are_derived_like_the_reference() {
+    assert_eq!(derive_prefix("web"), "web");
+    assert_eq!(derive_prefix("PyTorch"), "pt");
+    assert_eq!(derive_prefix("agent-orchestrator"), "ao");
+    assert_eq!(derive_prefix("snake_case_name"), "scn");
+    assert_eq!(derive_prefix("frontend"), "fro");
+}
+
+#[test]
+fn projects_resolve_with_defaults_and_paths_relative_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("agent-orchestrator")).unwrap();
+    std::fs::write(
+        dir.path().join("agent-orchestrator/RULES.md"),
+        "Run the tests.",
+    )
+    .unwrap();
+    let text = "defaults:\n  agent: codex\nmaxConcurrentSessions: 4\nprojects:\n  ao:\n    path: agent-orchestrator\n    agentRules: Be brief.\n    agentRulesFile: RULES.md\n    include: [.env]\n    agentConfig: { model: opus }\n";
+    let file = dir.path().join("agent-orchestrator.yaml");
+    let config = Config::parse(text, Some(&file)).unwrap();
+    let p = &config.projects["ao"];
+    assert_eq!(
+        p.path,
+        dir.path()
+            .join("agent-orchestrator")
+            .canonicalize()
+            .unwrap()
+    );
+    assert_eq!(
+        (
+            p.session_prefix.as_str(),
+            p.agent.as_str(),
+            p.runtime.as_str()
+        ),
+        ("ao", "codex", "tmux")
+    );
+    assert_eq!(p.default_branch, "main");
+    assert_eq!(
+        p.agent_rules.as_deref(),
+        Some("Be brief.\n\nRun the tests.")
+    );
+    assert_eq!(p.agent_config["model"], "opus");
+    assert_eq!(config.max_concurrent_sessions, Some(4));
+}
+
+#[test]
+fn project_errors_point_at_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ao.yaml");
+    let err = Config::parse("projects:\n  web:\n    path: nowhere\n", Some(&file)).unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("projects.web.path", Some(3))
+    );
+    let err = Config::parse(
+        "projects:\n  web:\n    path: .\n    runtime: docker\n",
+        Some(&file),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("projects.web.runtime", Some(4))
+    );
+    assert!(err.hint.unwrap().contains("tmux, process"));
+    let err = Config::parse("projects:\n  a:\n    path: .\n    sessionPrefix: x\n  b:\n    path: .\n    sessionPrefix: x\n", Some(&file)).unwrap_err();
+    assert!(err.message.contains("also used by project `a`"), "{err}");
+    let err = Config::parse(
+        "projects:\n  web:\n    path: .\n    symlinks: [../secret]\n",
+        Some(&file),
+    )
+    .unwrap_err();
+    assert_eq!(err.field, "projects.web.symlinks");
+    let err = Config::parse("projects:\n  web:\n    pth: .\n", Some(&file)).unwrap_err();
+    assert!(err.message.contains("unknown field `pth`"), "{err}");
+}
