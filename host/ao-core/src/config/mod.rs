@@ -508,7 +508,7 @@ fn resolve_project(
             None => text,
         });
     }
-    let agent_config = match p.agent_config.map(|m| serde_json::to_value(m)) {
+    let agent_config = match p.agent_config.map(serde_json::to_value) {
         None => Map::new(),
         Some(Ok(Json::Object(m))) => m,
         Some(_) => {
