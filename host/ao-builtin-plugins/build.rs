@@ -17,6 +17,8 @@ const SHIPPED: &[(&str, &[&str], &[&str])] = &[
     ("notifier-slack", &["hooks.slack.com"], &[]),
     ("notifier-discord", &["discord.com", "discordapp.com"], &[]),
     ("notifier-desktop", &[], &["notify-send", "osascript"]),
+    ("agent-claude-code", &[], &[]),
+    ("agent-custom", &[], &[]),
 ];
 
 /// Test-only fixtures: built, never shipped.
@@ -86,7 +88,10 @@ fn main() {
         "/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n",
     );
     for (krate, http, programs) in SHIPPED {
-        let file = krate.strip_prefix("notifier-").unwrap_or(krate);
+        let file = krate
+            .strip_prefix("notifier-")
+            .or_else(|| krate.strip_prefix("agent-"))
+            .unwrap_or(krate);
         code.push_str(&format!(
             "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?} }},\n",
             wasm(krate)

@@ -17,7 +17,17 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["webhook", "slack", "discord", "desktop"]);
+    assert_eq!(
+        names,
+        [
+            "webhook",
+            "slack",
+            "discord",
+            "desktop",
+            "claude-code",
+            "custom"
+        ]
+    );
     let slack = &v["plugins"][1];
     assert_eq!(slack["roles"], serde_json::json!(["notifier"]));
     assert_eq!(slack["witVersion"], "0.1.0");

@@ -92,7 +92,18 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
         .map(|d| d.plugin.manifest().name.as_str())
         .collect();
     names.sort();
-    assert_eq!(names, ["desktop", "discord", "hostile", "slack", "webhook"]);
+    assert_eq!(
+        names,
+        [
+            "claude-code",
+            "custom",
+            "desktop",
+            "discord",
+            "hostile",
+            "slack",
+            "webhook"
+        ]
+    );
     assert_eq!(catalog.failures.len(), 2, "{:?}", catalog.failures);
 }
 

@@ -1,5 +1,6 @@
 //! One integration-test binary (as wasmtime and jj do), one module per topic.
 
+mod agents;
 mod cli;
 mod containment;
 mod helpers;

@@ -9,6 +9,10 @@ pub mod v0_1 {
         path: "../../wit/v0.1.0",
     });
 
+    pub use ao::plugin::agent_types::{
+        Activity, ActivityReport, CommandSpec, Cost, HookFile, LaunchConfig, PermissionMode,
+        PromptDelivery, SessionContext, SessionInfo,
+    };
     pub use ao::plugin::notifier_types::{Action, Event, MessageContext, Priority};
     pub use ao::plugin::types::{Capabilities, Manifest, PluginError, Project, RateLimit, Role};
 }

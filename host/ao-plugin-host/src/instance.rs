@@ -523,6 +523,107 @@ impl PluginInstance {
         })
     }
 
+    /// `agent.launch-command`.
+    pub fn launch_command(
+        &mut self,
+        config: &wit::LaunchConfig,
+    ) -> Result<wit::CommandSpec, CallError> {
+        self.with_agent("launch-command", |store, g| {
+            g.call_launch_command(store, config)
+        })
+    }
+
+    /// `agent.environment`.
+    pub fn agent_environment(
+        &mut self,
+        config: &wit::LaunchConfig,
+    ) -> Result<Vec<(String, String)>, CallError> {
+        self.with_agent("environment", |store, g| g.call_environment(store, config))
+    }
+
+    /// `agent.prompt-delivery-mode`.
+    pub fn prompt_delivery(&mut self) -> Result<wit::PromptDelivery, CallError> {
+        self.with_agent("prompt-delivery-mode", |store, g| {
+            g.call_prompt_delivery_mode(store).map(Ok)
+        })
+    }
+
+    /// `agent.workspace-hooks`.
+    pub fn workspace_hooks(
+        &mut self,
+        context: &wit::SessionContext,
+    ) -> Result<Vec<wit::HookFile>, CallError> {
+        self.with_agent("workspace-hooks", |store, g| {
+            g.call_workspace_hooks(store, context)
+        })
+    }
+
+    /// `agent.activity-from-terminal`.
+    pub fn activity_from_terminal(
+        &mut self,
+        text: &str,
+    ) -> Result<Option<wit::ActivityReport>, CallError> {
+        self.with_agent("activity-from-terminal", |store, g| {
+            g.call_activity_from_terminal(store, text).map(Ok)
+        })
+    }
+
+    /// `agent.activity-from-hook-event`.
+    pub fn activity_from_hook_event(
+        &mut self,
+        context: &wit::SessionContext,
+        event: &str,
+    ) -> Result<Option<wit::ActivityReport>, CallError> {
+        self.with_agent("activity-from-hook-event", |store, g| {
+            g.call_activity_from_hook_event(store, context, event)
+                .map(Ok)
+        })
+    }
+
+    /// `agent.transcript-paths`.
+    pub fn transcript_paths(
+        &mut self,
+        context: &wit::SessionContext,
+    ) -> Result<Vec<String>, CallError> {
+        self.with_agent("transcript-paths", |store, g| {
+            g.call_transcript_paths(store, context).map(Ok)
+        })
+    }
+
+    /// `agent.activity-from-transcript`.
+    pub fn activity_from_transcript(
+        &mut self,
+        context: &wit::SessionContext,
+        tail: &str,
+    ) -> Result<Option<wit::ActivityReport>, CallError> {
+        self.with_agent("activity-from-transcript", |store, g| {
+            g.call_activity_from_transcript(store, context, tail)
+                .map(Ok)
+        })
+    }
+
+    /// `agent.get-session-info`.
+    pub fn session_info(
+        &mut self,
+        context: &wit::SessionContext,
+        tail: &str,
+    ) -> Result<Option<wit::SessionInfo>, CallError> {
+        self.with_agent("get-session-info", |store, g| {
+            g.call_get_session_info(store, context, tail)
+        })
+    }
+
+    /// `agent.restore-command`.
+    pub fn restore_command(
+        &mut self,
+        context: &wit::SessionContext,
+        config: &wit::LaunchConfig,
+    ) -> Result<Option<wit::CommandSpec>, CallError> {
+        self.with_agent("restore-command", |store, g| {
+            g.call_restore_command(store, context, config)
+        })
+    }
+
     fn live_role(&self, call: &str, role: &str) -> Result<(), CallError> {
         if self.plugin.surface().roles.iter().any(|r| r == role) {
             Ok(())

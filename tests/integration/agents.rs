@@ -1,0 +1,241 @@
+//! The agent plugins, held to fixtures written in the formats the agents
+//! document: Claude Code's JSONL transcript and hook events, and its screens.
+
+use crate::helpers::*;
+use ao_plugin_host::bindings::v0_1::{
+    Activity, LaunchConfig, PermissionMode, Project, PromptDelivery, SessionContext,
+};
+use ao_plugin_host::{CallErrorKind, InstanceSettings, PluginInstance};
+use serde_json::json;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/fixtures/claude-code/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn claude() -> PluginInstance {
+    load_builtin("claude-code.wasm").instantiate(InstanceSettings::default())
+}
+
+fn launch(agent_config: serde_json::Value) -> LaunchConfig {
+    LaunchConfig {
+        session_id: "web-1".into(),
+        project: Project {
+            id: "web".into(),
+            repo: Some("acme/web".into()),
+            path: "/code/web".into(),
+            default_branch: "main".into(),
+        },
+        workspace_path: "/work/web-1".into(),
+        issue_id: Some("42".into()),
+        prompt: Some("Fix the redirect after login".into()),
+        permissions: PermissionMode::Permissionless,
+        model: Some("opus".into()),
+        system_prompt: Some("Run the tests before pushing.".into()),
+        system_prompt_file: None,
+        agent_config: agent_config.to_string(),
+    }
+}
+
+fn context(agent_session_id: Option<&str>) -> SessionContext {
+    SessionContext {
+        session_id: "web-1".into(),
+        workspace_path: "/work/web-1".into(),
+        agent_session_id: agent_session_id.map(str::to_string),
+        started_at: 0,
+        home_dir: "/home/dev".into(),
+    }
+}
+
+#[test]
+fn claude_code_builds_its_launch_and_resume_commands() {
+    let mut agent = claude();
+    let spec = agent.launch_command(&launch(json!({}))).unwrap();
+    assert_eq!(
+        spec.argv,
+        [
+            "claude",
+            "--dangerously-skip-permissions",
+            "--model",
+            "opus",
+            "--append-system-prompt",
+            "Run the tests before pushing."
+        ]
+    );
+    assert!(matches!(
+        agent.prompt_delivery().unwrap(),
+        PromptDelivery::PostLaunch
+    ));
+    assert_eq!(
+        agent.agent_environment(&launch(json!({}))).unwrap(),
+        [("CLAUDECODE".to_string(), String::new())]
+    );
+    assert!(
+        agent
+            .restore_command(&context(None), &launch(json!({})))
+            .unwrap()
+            .is_none()
+    );
+    let resume = agent
+        .restore_command(&context(Some("5f2c")), &launch(json!({})))
+        .unwrap()
+        .unwrap();
+    assert_eq!(resume.argv[resume.argv.len() - 2..], ["--resume", "5f2c"]);
+}
+
+#[test]
+fn claude_code_hooks_report_to_ao_and_hook_events_are_classified() {
+    let mut agent = claude();
+    let hooks = agent.workspace_hooks(&context(None)).unwrap();
+    assert_eq!(hooks[0].path, ".claude/settings.local.json");
+    let settings: serde_json::Value = serde_json::from_str(&hooks[0].content).unwrap();
+    assert_eq!(
+        settings["hooks"]["Stop"][0]["hooks"][0]["command"],
+        "ao report --session web-1 ready --from-hook"
+    );
+    let waiting = agent
+        .activity_from_hook_event(&context(None), &fixture("hook-notification.json"))
+        .unwrap()
+        .unwrap();
+    assert!(matches!(waiting.state, Activity::WaitingInput));
+    assert_eq!(
+        waiting.detail.as_deref(),
+        Some("Claude needs your permission to use Bash")
+    );
+    let ready = agent
+        .activity_from_hook_event(&context(None), &fixture("hook-stop.json"))
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ready.state, Activity::Ready));
+    assert!(
+        agent
+            .activity_from_hook_event(&context(None), "not json")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn claude_code_reads_its_transcript() {
+    let mut agent = claude();
+    assert_eq!(
+        agent.transcript_paths(&context(None)).unwrap(),
+        ["/home/dev/.claude/projects/-work-web-1"]
+    );
+    let full = fixture("transcript.jsonl");
+    let ready = agent
+        .activity_from_transcript(&context(None), &full)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ready.state, Activity::Ready));
+    assert_eq!(
+        ready.since,
+        Some(1_795_752_060_000),
+        "the time of the last assistant message"
+    );
+    // Cut after the tool call: still working. A tail starting mid-line is fine.
+    let lines: Vec<&str> = full.lines().collect();
+    let partial = format!("{}\n{}\n", &lines[1][40..], lines[2]);
+    let active = agent
+        .activity_from_transcript(&context(None), &partial)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(active.state, Activity::Active));
+
+    let info = agent.session_info(&context(None), &full).unwrap().unwrap();
+    assert_eq!(info.summary.as_deref(), Some("Fix the login redirect"));
+    assert!(!info.summary_is_fallback);
+    assert_eq!(
+        info.agent_session_id.as_deref(),
+        Some("5f2c7a1e-0b7d-4a55-9e3c-2f1d8c9b6a10")
+    );
+    let cost = info.cost.unwrap();
+    assert_eq!((cost.input_tokens, cost.output_tokens), (5700, 280));
+    assert!(
+        (cost.estimated_cost_usd - 0.0213).abs() < 1e-9,
+        "{}",
+        cost.estimated_cost_usd
+    );
+    // Without a summary line, the first prompt stands in, marked as a fallback.
+    let no_summary: String = full.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let info = agent
+        .session_info(&context(None), &no_summary)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        info.summary.as_deref(),
+        Some("Fix the redirect after login (#42)")
+    );
+    assert!(info.summary_is_fallback);
+}
+
+#[test]
+fn claude_code_classifies_its_screens() {
+    let mut agent = claude();
+    let state = |agent: &mut PluginInstance, screen: &str| {
+        agent
+            .activity_from_terminal(&fixture(screen))
+            .unwrap()
+            .map(|r| r.state)
+    };
+    assert!(matches!(
+        state(&mut agent, "screen-permission.txt"),
+        Some(Activity::WaitingInput)
+    ));
+    assert!(matches!(
+        state(&mut agent, "screen-working.txt"),
+        Some(Activity::Active)
+    ));
+    assert!(matches!(
+        state(&mut agent, "screen-ready.txt"),
+        Some(Activity::Ready)
+    ));
+    assert!(agent.activity_from_terminal("").unwrap().is_none());
+}
+
+#[test]
+fn the_custom_agent_runs_any_command_from_the_config() {
+    let plugin = load_builtin("custom.wasm");
+    let config = json!({ "command": ["my-agent", "--auto"], "promptArg": "--message", "env": { "QUIET": "1" }, "readyPatterns": ["my-agent> $"], "blockedPatterns": ["FATAL"] });
+    let mut agent = plugin.instantiate(InstanceSettings {
+        settings: config.as_object().cloned().unwrap(),
+        ..InstanceSettings::default()
+    });
+    let spec = agent.launch_command(&launch(config.clone())).unwrap();
+    assert_eq!(
+        spec.argv,
+        [
+            "my-agent",
+            "--auto",
+            "--message",
+            "Fix the redirect after login"
+        ]
+    );
+    assert_eq!(spec.env, [("QUIET".to_string(), "1".to_string())]);
+    let state = |agent: &mut PluginInstance, text: &str| {
+        agent.activity_from_terminal(text).unwrap().map(|r| r.state)
+    };
+    assert!(matches!(
+        state(&mut agent, "working...\nmy-agent> "),
+        Some(Activity::Ready)
+    ));
+    assert!(matches!(
+        state(&mut agent, "FATAL: no API key\n"),
+        Some(Activity::Blocked)
+    ));
+    assert!(matches!(
+        state(&mut agent, "Overwrite file? (y/n)"),
+        Some(Activity::WaitingInput)
+    ));
+    assert!(state(&mut agent, "compiling\n").is_none());
+    // A missing command is an error that says what to write.
+    let err = agent.launch_command(&launch(json!({}))).unwrap_err();
+    assert!(
+        matches!(&err.kind, CallErrorKind::Plugin(_))
+            && err.to_string().contains("agentConfig.command"),
+        "{err}"
+    );
+}
