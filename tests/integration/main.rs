@@ -7,6 +7,7 @@ mod helpers;
 mod js_plugin;
 mod loading;
 mod notifiers;
+mod sessions;
 
 /// Every `*.rs` file here must be a module above, so no test is forgotten.
 #[test]

@@ -34,6 +34,21 @@ pub enum Command {
     /// Send notifications through the configured notifiers.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Start a coding agent on a task, in its own worktree, branch and tmux session.
+    Spawn(SpawnArgs),
+    /// Type a message into a running session.
+    Send {
+        /// The session id (see `ao session ls`).
+        session: String,
+        /// The message; several words are joined with spaces.
+        message: Vec<String>,
+        /// Read the message from a file instead.
+        #[arg(short, long, conflicts_with = "message")]
+        file: Option<PathBuf>,
+    },
+    /// List, attach to and kill sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -73,6 +88,44 @@ pub enum PluginCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SpawnArgs {
+    /// The task for the agent.
+    #[arg(long)]
+    pub prompt: String,
+    /// The project (default: the only one in the config).
+    #[arg(long, short)]
+    pub project: Option<String>,
+    /// The agent plugin to use instead of the project's.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// The issue this session works on (names the branch `feat/issue-N`).
+    #[arg(long)]
+    pub issue: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List sessions.
+    #[command(visible_alias = "list")]
+    Ls {
+        /// Include killed, merged and failed sessions.
+        #[arg(long, short)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a session's agent and remove its worktree (kept if it holds unsaved work).
+    Kill {
+        session: String,
+        /// Remove the worktree even if it has uncommitted or unpushed work.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Attach your terminal to a session (detach with Ctrl-b d).
+    Attach { session: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,40 +65,6 @@ impl Context {
         Catalog::discover(&self.engine, &self.cache, &builtins, &dirs)
     }
 
-    /// The grant in force for a plugin: the config's, else its default.
-    pub fn grant_for(&self, plugin: &Discovered) -> Grant {
-        let name = &plugin.plugin.manifest().name;
-        match self.config.plugins.get(name).and_then(|p| p.grant.clone()) {
-            Some(g) => Grant {
-                http: g.http,
-                secrets: g.secrets,
-                programs: g.programs,
-                read_dirs: g.read_dirs,
-                kv: g.kv,
-            },
-            None => plugin.default_grant.clone(),
-        }
-    }
-
-    pub fn limits_for(&self, name: &str) -> Limits {
-        let mut limits = Limits::default();
-        if let Some(l) = self.config.plugins.get(name).map(|p| p.limits) {
-            if let Some(mib) = l.memory_mib {
-                limits.memory_bytes = (mib as usize) << 20;
-            }
-            if let Some(ms) = l.timeout_ms {
-                limits.call_timeout = Duration::from_millis(ms.into());
-            }
-            if let Some(ms) = l.http_timeout_ms {
-                limits.http_timeout = Duration::from_millis(ms.into());
-            }
-            if let Some(mib) = l.max_response_mib {
-                limits.max_response_bytes = (mib as usize) << 20;
-            }
-        }
-        limits
-    }
-
     /// Settings for one instance of `plugin`.
     pub fn instance_settings(
         &self,
@@ -106,15 +72,65 @@ impl Context {
         label: &str,
         settings: serde_json::Map<String, serde_json::Value>,
     ) -> InstanceSettings {
-        let name = &plugin.plugin.manifest().name;
-        InstanceSettings {
-            label: Some(label.to_string()),
-            settings,
-            grant: self.grant_for(plugin),
-            limits: self.limits_for(name),
-            secrets: Arc::new(ao_plugin_host::services::EnvSecrets),
-            kv_dir: Some(self.paths.plugin_kv()),
-            home: std::env::var_os("HOME").map(PathBuf::from),
+        instance_settings_for(&self.config, &self.paths, plugin, label, settings)
+    }
+
+    /// The grant in force for a plugin: the config's, else its default.
+    pub fn grant_for(&self, plugin: &Discovered) -> Grant {
+        grant_for(&self.config, plugin)
+    }
+}
+
+/// The grant in force for a plugin: the config's, else its default.
+pub fn grant_for(config: &Config, plugin: &Discovered) -> Grant {
+    let name = &plugin.plugin.manifest().name;
+    match config.plugins.get(name).and_then(|p| p.grant.clone()) {
+        Some(g) => Grant {
+            http: g.http,
+            secrets: g.secrets,
+            programs: g.programs,
+            read_dirs: g.read_dirs,
+            kv: g.kv,
+        },
+        None => plugin.default_grant.clone(),
+    }
+}
+
+/// Resource limits of a plugin: defaults, overridden by `plugins.<name>.limits`.
+pub fn limits_for(config: &Config, name: &str) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(l) = config.plugins.get(name).map(|p| p.limits) {
+        if let Some(mib) = l.memory_mib {
+            limits.memory_bytes = (mib as usize) << 20;
         }
+        if let Some(ms) = l.timeout_ms {
+            limits.call_timeout = Duration::from_millis(ms.into());
+        }
+        if let Some(ms) = l.http_timeout_ms {
+            limits.http_timeout = Duration::from_millis(ms.into());
+        }
+        if let Some(mib) = l.max_response_mib {
+            limits.max_response_bytes = (mib as usize) << 20;
+        }
+    }
+    limits
+}
+
+/// Settings for one instance of `plugin`.
+pub fn instance_settings_for(
+    config: &Config,
+    paths: &Paths,
+    plugin: &Discovered,
+    label: &str,
+    settings: serde_json::Map<String, serde_json::Value>,
+) -> InstanceSettings {
+    InstanceSettings {
+        label: Some(label.to_string()),
+        settings,
+        grant: grant_for(config, plugin),
+        limits: limits_for(config, &plugin.plugin.manifest().name),
+        secrets: Arc::new(ao_plugin_host::services::EnvSecrets),
+        kv_dir: Some(paths.plugin_kv()),
+        home: std::env::var_os("HOME").map(PathBuf::from),
     }
 }

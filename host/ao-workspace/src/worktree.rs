@@ -175,3 +175,12 @@ pub fn remove(
     }
     Ok(Ok(()))
 }
+
+/// Deletes a local branch (rolling back a spawn); a missing branch is fine.
+pub fn delete_branch(repo: &Path, branch: &str) -> Result<(), WorkspaceError> {
+    let repo = open(repo)?;
+    if let Ok(mut b) = repo.find_branch(branch, BranchType::Local) {
+        b.delete()?;
+    }
+    Ok(())
+}

@@ -118,7 +118,11 @@ impl Agent for Custom {
     }
 
     fn prompt_delivery() -> PromptDelivery {
-        PromptDelivery::PostLaunch
+        // The host gives each project's instance its agentConfig as settings.
+        match config::all::<Settings>() {
+            Ok(s) if s.prompt_arg.is_some() => PromptDelivery::Inline,
+            _ => PromptDelivery::PostLaunch,
+        }
     }
 
     fn launch_command(config: LaunchConfig) -> Result<CommandSpec, PluginError> {

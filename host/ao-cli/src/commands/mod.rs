@@ -4,6 +4,7 @@
 mod completions;
 mod notify;
 mod plugin;
+mod session;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -13,5 +14,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Plugin(cmd) => plugin::run(cli.config, cmd),
         Command::Notify(cmd) => notify::run(cli.config, cmd),
+        Command::Spawn(args) => session::spawn(cli.config, args),
+        Command::Send {
+            session,
+            message,
+            file,
+        } => session::send(cli.config, &session, message, file),
+        Command::Session(cmd) => session::run(cli.config, cmd),
     }
 }

@@ -1,0 +1,254 @@
+//! Sessions end to end through the real `ao` binary: real git (a bare origin
+//! and a clone), real tmux on an isolated socket, and a scripted agent that
+//! behaves like a coding CLI (shows a prompt, reads its task, edits, commits).
+
+use ao_tests::AoEnv;
+use ao_tests::ao_binary::describe;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The stand-in coding agent: prompt, read lines, act on the task, repeat.
+const AGENT: &str = r#"#!/bin/sh
+printf 'agent> '
+while IFS= read -r line; do
+  printf '%s\n' "$line" >> .agent-input.txt
+  case "$line" in
+    *"Fix the README"*) echo "fixed" >> README.md; git add README.md; git commit -qm "agent: fix the README"; echo "committed";;
+  esac
+  printf 'agent> '
+done
+"#;
+
+struct Fixture {
+    env: AoEnv,
+    clone: PathBuf,
+    tmux_dir: PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", "ao-test", "kill-server"])
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .output();
+    }
+}
+
+impl Fixture {
+    fn new(extra_project_yaml: &str) -> Fixture {
+        let env = AoEnv::new();
+        let root = env.dir.path();
+        let origin = root.join("origin.git");
+        let clone = root.join("web");
+        git(
+            root,
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                origin.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        for (k, v) in [("user.name", "dev"), ("user.email", "dev@example.com")] {
+            git(&clone, &["config", k, v]);
+        }
+        std::fs::write(clone.join("README.md"), "hello\n").unwrap();
+        git(&clone, &["add", "."]);
+        git(&clone, &["commit", "-q", "-m", "first"]);
+        git(&clone, &["push", "-q", "origin", "main"]);
+        let agent = root.join("fake-agent.sh");
+        std::fs::write(&agent, AGENT).unwrap();
+        env.write_config(&format!(
+            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: custom\n    agentConfig:\n      command: [sh, {}]\n{extra_project_yaml}",
+            clone.display(),
+            agent.display()
+        ));
+        let tmux_dir = root.join("tmux");
+        std::fs::create_dir_all(&tmux_dir).unwrap();
+        Fixture {
+            env,
+            clone,
+            tmux_dir,
+        }
+    }
+
+    fn ao(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = self.env.command();
+        // The worktree's commits need an identity; HOME is isolated.
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .env("GIT_AUTHOR_NAME", "agent")
+            .env("GIT_AUTHOR_EMAIL", "agent@example.com")
+            .env("GIT_COMMITTER_NAME", "agent")
+            .env("GIT_COMMITTER_EMAIL", "agent@example.com");
+        cmd.args(args).output().unwrap()
+    }
+
+    fn sessions(&self) -> Vec<serde_json::Value> {
+        let out = self.ao(&["session", "ls", "--all", "--json"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["sessions"].as_array().unwrap().clone()
+    }
+}
+
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn spawn_work_send_and_kill() {
+    let f = Fixture::new("");
+    let out = f.ao(&["spawn", "--prompt", "Fix the README typo"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("spawned web-1 on session/web-1"),
+        "{}",
+        describe(&out)
+    );
+
+    let sessions = f.sessions();
+    let s = &sessions[0];
+    assert_eq!(
+        (s["id"].as_str(), s["status"].as_str(), s["alive"].as_bool()),
+        (Some("web-1"), Some("working"), Some(true))
+    );
+    let worktree = PathBuf::from(s["workspacePath"].as_str().unwrap());
+    assert!(
+        worktree.starts_with(f.env.dir.path().join("data/ao/worktrees/web")),
+        "{}",
+        worktree.display()
+    );
+
+    // The agent got the composed prompt and did the work in its worktree.
+    eventually("the agent's commit", || {
+        Command::new("git")
+            .arg("-C")
+            .arg(&worktree)
+            .args(["log", "--oneline"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("agent: fix the README"))
+            .unwrap_or(false)
+    });
+    let input = std::fs::read_to_string(worktree.join(".agent-input.txt")).unwrap();
+    assert!(
+        input.contains("Task:") && input.contains("Fix the README typo"),
+        "{input}"
+    );
+    assert_eq!(
+        git(&f.clone, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main",
+        "the main checkout is untouched"
+    );
+
+    let out = f.ao(&["send", "web-1", "please", "add", "tests"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    eventually("the message in the agent's input", || {
+        std::fs::read_to_string(worktree.join(".agent-input.txt"))
+            .unwrap_or_default()
+            .contains("please add tests")
+    });
+
+    // The commit is not pushed: kill stops the agent but keeps the worktree.
+    let out = f.ao(&["session", "kill", "web-1"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not pushed"),
+        "{}",
+        describe(&out)
+    );
+    assert!(worktree.exists());
+    let s = &f.sessions()[0];
+    assert_eq!(
+        (s["status"].as_str(), s["alive"].as_bool()),
+        (Some("killed"), Some(false))
+    );
+    assert!(
+        f.ao(&["session", "ls", "--json"])
+            .stdout
+            .windows(5)
+            .all(|w| w != b"web-1"),
+        "killed sessions are hidden by default"
+    );
+}
+
+#[test]
+fn a_failing_post_create_rolls_back_and_is_recorded() {
+    let f = Fixture::new("    postCreate: [\"echo setting up\", \"echo broken >&2; exit 7\"]\n");
+    let out = f.ao(&["spawn", "--prompt", "anything"]);
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postCreate") && stderr.contains("exit 7") && stderr.contains("broken"),
+        "{stderr}"
+    );
+    let s = &f.sessions()[0];
+    assert_eq!(s["status"], "errored");
+    assert!(s["reason"].as_str().unwrap().contains("postCreate"));
+    // Nothing half-made is left: no worktree, no branch, no tmux session.
+    assert!(
+        !f.env
+            .dir
+            .path()
+            .join("data/ao/worktrees/web/web-1")
+            .exists()
+    );
+    assert!(!git(&f.clone, &["branch", "--list"]).contains("session/web-1"));
+    assert_eq!(s["alive"], false);
+    // The next spawn gets a new id.
+    let f2_out = f.ao(&["spawn", "--prompt", "again"]);
+    assert!(
+        String::from_utf8_lossy(&f2_out.stderr).contains("web-2"),
+        "{}",
+        describe(&f2_out)
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_made() {
+    let f = Fixture::new("");
+    let out = f.ao(&["spawn", "--prompt", "x", "--agent", "no-such-agent"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no agent plugin named `no-such-agent`"));
+    let out = f.ao(&["spawn", "--prompt", "x", "--project", "nope"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(f.sessions().is_empty(), "nothing was recorded");
+    let out = f.ao(&["send", "web-9", "hi"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no session `web-9`"),
+        "{}",
+        describe(&out)
+    );
+}
