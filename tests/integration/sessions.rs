@@ -252,3 +252,76 @@ fn bad_input_is_refused_before_anything_is_made() {
         describe(&out)
     );
 }
+
+#[test]
+fn init_writes_a_config_that_loads_and_detects_the_default_branch() {
+    let env = AoEnv::new();
+    let root = env.dir.path();
+    let origin = root.join("origin.git");
+    git(
+        root,
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "trunk",
+            origin.to_str().unwrap(),
+        ],
+    );
+    let clone = env.work().join("My_App");
+    git(
+        root,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    git(
+        &clone,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "git@github.com:acme/my-app.git",
+        ],
+    );
+    let out = env
+        .command()
+        .current_dir(&clone)
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = std::fs::read_to_string(clone.join("agent-orchestrator.yaml")).unwrap();
+    for needle in [
+        "  My_App:",
+        "repo: acme/my-app",
+        "defaultBranch: trunk",
+        "sessionPrefix: ma",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    // A second run refuses to overwrite.
+    let out = env
+        .command()
+        .current_dir(&clone)
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    // Outside a repository: a clear error.
+    let out = env
+        .command()
+        .current_dir(root)
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"),
+        "{}",
+        describe(&out)
+    );
+}

@@ -17,7 +17,7 @@ pub fn ao_path() -> PathBuf {
     let ao = target.join(format!("ao{}", std::env::consts::EXE_SUFFIX));
     assert!(
         ao.exists(),
-        "{} not found: build it with `cargo build --release -p ao-cli`",
+        "{} not found: run ./scripts/test, or `cargo build --release --workspace --all-targets` first",
         ao.display()
     );
     ao

@@ -34,6 +34,12 @@ pub enum Command {
     /// Send notifications through the configured notifiers.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Write a commented starter agent-orchestrator.yaml for the repository you are in.
+    Init {
+        /// Overwrite an existing agent-orchestrator.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Start a coding agent on a task, in its own worktree, branch and tmux session.
     Spawn(SpawnArgs),
     /// Type a message into a running session.

@@ -2,6 +2,7 @@
 //! before it acts.
 
 mod completions;
+mod init;
 mod notify;
 mod plugin;
 mod session;
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Plugin(cmd) => plugin::run(cli.config, cmd),
         Command::Notify(cmd) => notify::run(cli.config, cmd),
+        Command::Init { force } => init::run(force),
         Command::Spawn(args) => session::spawn(cli.config, args),
         Command::Send {
             session,

@@ -1,0 +1,153 @@
+//! `ao init`: a commented starter config for the repository in the current
+//! directory, with its remote and default branch detected.
+
+use crate::error::{CommandError, Result};
+use anstream::println;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// `owner/name` from a GitHub-style remote URL (https or scp-like ssh).
+fn repo_slug(url: &str) -> Option<String> {
+    let path = url.trim_end_matches('/').trim_end_matches(".git");
+    let path = match path.split_once("://") {
+        Some((_, rest)) => rest.split_once('/')?.1,
+        None => path.split_once(':')?.1,
+    };
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    (parts.len() >= 2).then(|| parts.join("/"))
+}
+
+pub fn run(force: bool) -> Result<()> {
+    let cwd = std::env::current_dir()?;
+    let root = git(&cwd, &["rev-parse", "--show-toplevel"]).ok_or_else(|| {
+        CommandError::user("not inside a git repository")
+            .hint("run `ao init` in the repository agents will work on")
+    })?;
+    let root = Path::new(&root);
+    let target = root.join("agent-orchestrator.yaml");
+    if target.exists() && !force {
+        return Err(
+            CommandError::user(format!("{} already exists", target.display()))
+                .hint("pass --force to overwrite it"),
+        );
+    }
+    let remote = git(root, &["remote"]).and_then(|r| {
+        r.lines()
+            .find(|l| *l == "origin")
+            .or(r.lines().next())
+            .map(str::to_string)
+    });
+    let default_branch = remote
+        .as_ref()
+        .and_then(|r| {
+            git(
+                root,
+                &["symbolic-ref", "--short", &format!("refs/remotes/{r}/HEAD")],
+            )
+        })
+        .and_then(|b| b.split_once('/').map(|(_, b)| b.to_string()))
+        .or_else(|| git(root, &["symbolic-ref", "--short", "HEAD"]))
+        .unwrap_or_else(|| "main".into());
+    let repo = remote
+        .as_ref()
+        .and_then(|r| git(root, &["remote", "get-url", r]))
+        .and_then(|u| repo_slug(&u));
+    let dir_name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "project".into());
+    let id: String = dir_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let prefix = ao_core::config::derive_prefix(&dir_name);
+
+    let repo_line = match &repo {
+        Some(slug) => format!("    repo: {slug}\n"),
+        None => "    # repo: owner/name          # no remote found\n".into(),
+    };
+    let remote_line = match remote.as_deref() {
+        Some("origin") | None => String::new(),
+        Some(other) => format!("    remote: {other}\n"),
+    };
+    let text = format!(
+        "# ao configuration: https://github.com/ao-dev/ao#configuration-agent-orchestratoryaml
+# Check it with `ao plugin ls`; start an agent with `ao spawn --prompt \"…\"`.
+
+projects:
+  {id}:
+    path: .                     # this checkout; each session gets its own worktree elsewhere
+{repo_line}{remote_line}    defaultBranch: {default_branch}
+    sessionPrefix: {prefix}            # sessions are {prefix}-1, {prefix}-2, …
+    agent: claude-code          # or codex, aider, opencode, cursor, custom
+    # include: [.env]           # untracked files copied into each worktree
+    # symlinks: [node_modules]  # shared into each worktree instead of copied
+    # postCreate: [\"npm ci\"]    # run in each new worktree
+    # agentRules: |
+    #   Run the tests before you push.
+
+# maxConcurrentSessions: 5
+
+# notifiers:
+#   desktop: {{}}
+#   team:
+#     plugin: slack
+#     webhookUrl: https://hooks.slack.com/services/…
+# notificationRouting:
+#   urgent: [desktop, team]
+"
+    );
+    // Write to a temporary file first: a half-written config is never left behind.
+    let tmp = root.join(".agent-orchestrator.yaml.tmp");
+    std::fs::write(&tmp, &text)?;
+    std::fs::rename(&tmp, &target)?;
+    // What we wrote must load.
+    ao_core::Config::load(&target)?;
+    println!(
+        "wrote {} (project `{id}`, default branch `{default_branch}`{})",
+        target.display(),
+        repo.map(|r| format!(", repo {r}")).unwrap_or_default()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repo_slug;
+
+    #[test]
+    fn slugs_from_remote_urls() {
+        assert_eq!(
+            repo_slug("https://github.com/acme/web.git").as_deref(),
+            Some("acme/web")
+        );
+        assert_eq!(
+            repo_slug("git@github.com:acme/web.git").as_deref(),
+            Some("acme/web")
+        );
+        assert_eq!(
+            repo_slug("ssh://git@gitlab.com/group/sub/repo").as_deref(),
+            Some("group/sub/repo")
+        );
+        assert_eq!(repo_slug("/srv/git/origin.git"), None);
+    }
+}
