@@ -263,3 +263,59 @@ fn secrets_and_webhook_tokens_stay_out_of_the_log() {
         "{all}"
     );
 }
+
+#[test]
+fn doctor_checks_tools_config_and_agents_with_fixes() {
+    let env = AoEnv::new();
+    let repo = env.work().join("web");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    env.write_config("projects:\n  web:\n    path: web\n    agent: codex\n");
+    // An empty PATH but for git and tmux: codex is missing, and it is required because a project uses it.
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["git", "tmux"] {
+        let real = String::from_utf8(
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(real.trim(), bin.join(tool)).unwrap();
+    }
+    let out = env
+        .command()
+        .env("PATH", &bin)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = |name: &str| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(check("git")["ok"], true);
+    assert_eq!(check("tmux")["ok"], true);
+    assert_eq!(check("plugins")["ok"], true);
+    assert_eq!(check("project web")["ok"], true);
+    let codex = check("agent codex");
+    assert_eq!(
+        (codex["ok"].as_bool(), codex["required"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert!(
+        codex["fix"]
+            .as_str()
+            .unwrap()
+            .contains("npm install -g @openai/codex")
+    );
+    // Claude Code is not used by any project: only a warning.
+    assert_eq!(check("agent claude-code")["required"], false);
+}

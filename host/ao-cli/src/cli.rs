@@ -55,6 +55,11 @@ pub enum Command {
     /// List, attach to and kill sessions.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Check that everything ao needs is in place (git, tmux, agent CLIs, config, plugins), with fixes.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]

@@ -2,6 +2,7 @@
 //! before it acts.
 
 mod completions;
+mod doctor;
 mod init;
 mod notify;
 mod plugin;
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Plugin(cmd) => plugin::run(cli.config, cmd),
         Command::Notify(cmd) => notify::run(cli.config, cmd),
+        Command::Doctor { json } => doctor::run(cli.config, json),
         Command::Init { force } => init::run(force),
         Command::Spawn(args) => session::spawn(cli.config, args),
         Command::Send {
