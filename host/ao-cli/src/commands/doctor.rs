@@ -201,10 +201,8 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
                 c.name,
                 c.detail
             );
-            if let Some(fix) = &c.fix {
-                if !c.ok || c.name == "config" {
-                    println!("  {}fix:{} {fix}", s.hint.render(), s.hint.render_reset());
-                }
+            if let Some(fix) = c.fix.as_ref().filter(|_| !c.ok || c.name == "config") {
+                println!("  {}fix:{} {fix}", s.hint.render(), s.hint.render_reset());
             }
         }
     }
