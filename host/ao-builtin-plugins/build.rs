@@ -19,6 +19,10 @@ const SHIPPED: &[(&str, &[&str], &[&str])] = &[
     ("notifier-desktop", &[], &["notify-send", "osascript"]),
     ("agent-claude-code", &[], &[]),
     ("agent-custom", &[], &[]),
+    ("agent-codex", &[], &[]),
+    ("agent-aider", &[], &[]),
+    ("agent-opencode", &[], &[]),
+    ("agent-cursor", &[], &[]),
 ];
 
 /// Test-only fixtures: built, never shipped.

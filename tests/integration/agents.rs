@@ -239,3 +239,141 @@ fn the_custom_agent_runs_any_command_from_the_config() {
         "{err}"
     );
 }
+
+fn codex_fixture() -> String {
+    std::fs::read_to_string(format!(
+        "{}/fixtures/codex/rollout.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn codex_takes_its_task_inline_and_reads_its_rollout() {
+    let mut agent = load_builtin("codex.wasm").instantiate(InstanceSettings::default());
+    assert!(matches!(
+        agent.prompt_delivery().unwrap(),
+        PromptDelivery::Inline
+    ));
+    let spec = agent.launch_command(&launch(json!({}))).unwrap();
+    assert_eq!(
+        spec.argv,
+        [
+            "codex",
+            "-c",
+            "check_for_update_on_startup=false",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "-m",
+            "opus",
+            "--",
+            "Fix the redirect after login"
+        ]
+    );
+    assert_eq!(
+        spec.env,
+        [("CODEX_DISABLE_UPDATE_CHECK".to_string(), "1".to_string())]
+    );
+    let mut ctx = context(None);
+    ctx.started_at = 1_795_752_060_000; // 2026-11-27T04:01:00Z
+    assert_eq!(
+        agent.transcript_paths(&ctx).unwrap(),
+        ["/home/dev/.codex/sessions/2026/11/27"]
+    );
+
+    let rollout = codex_fixture();
+    let ready = agent
+        .activity_from_transcript(&ctx, &rollout)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(ready.state, Activity::Ready),
+        "task_complete, then only a token count"
+    );
+    let working: String = rollout.lines().take(5).map(|l| format!("{l}\n")).collect();
+    assert!(matches!(
+        agent
+            .activity_from_transcript(&ctx, &working)
+            .unwrap()
+            .unwrap()
+            .state,
+        Activity::Active
+    ));
+
+    let info = agent.session_info(&ctx, &rollout).unwrap().unwrap();
+    assert_eq!(
+        info.agent_session_id.as_deref(),
+        Some("0199b5c2-7f3e-7a41-9d2e-5b8c1f0a3e77")
+    );
+    assert_eq!(info.summary.as_deref(), Some("Add a health check endpoint"));
+    let cost = info.cost.unwrap();
+    assert_eq!(
+        (cost.input_tokens, cost.output_tokens),
+        (12000, 900),
+        "the last cumulative count"
+    );
+    let resume = agent
+        .restore_command(
+            &context(info.agent_session_id.as_deref()),
+            &launch(json!({})),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        resume.argv[resume.argv.len() - 2..],
+        ["resume", "0199b5c2-7f3e-7a41-9d2e-5b8c1f0a3e77"]
+    );
+}
+
+#[test]
+fn aider_opencode_and_cursor_build_their_commands_and_read_their_screens() {
+    let cases: [(&str, &[&str], &str, &str); 3] = [
+        (
+            "aider.wasm",
+            &[
+                "aider",
+                "--no-check-update",
+                "--no-show-release-notes",
+                "--yes-always",
+                "--model",
+                "opus",
+            ],
+            "Add file to the chat? (Y)es/(N)o [Yes]:",
+            "src/app.py\n> ",
+        ),
+        (
+            "opencode.wasm",
+            &["opencode", "--model", "opus"],
+            "Permission required: run `npm test`?",
+            "  enter send   ctrl+p commands",
+        ),
+        (
+            "cursor.wasm",
+            &["cursor-agent", "--force", "--model", "opus"],
+            "Run this command?\n  npm test\n (y) (enter)",
+            "→ Add a follow-up\n / commands",
+        ),
+    ];
+    for (file, argv, waiting, ready) in cases {
+        let mut agent = load_builtin(file).instantiate(InstanceSettings::default());
+        assert_eq!(
+            agent.launch_command(&launch(json!({}))).unwrap().argv,
+            argv,
+            "{file}"
+        );
+        assert!(
+            matches!(agent.prompt_delivery().unwrap(), PromptDelivery::PostLaunch),
+            "{file}"
+        );
+        let state = |agent: &mut PluginInstance, text: &str| {
+            agent.activity_from_terminal(text).unwrap().map(|r| r.state)
+        };
+        assert!(
+            matches!(state(&mut agent, waiting), Some(Activity::WaitingInput)),
+            "{file}: {waiting}"
+        );
+        assert!(
+            matches!(state(&mut agent, ready), Some(Activity::Ready)),
+            "{file}: {ready}"
+        );
+    }
+}

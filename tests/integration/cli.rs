@@ -25,7 +25,11 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
             "discord",
             "desktop",
             "claude-code",
-            "custom"
+            "custom",
+            "codex",
+            "aider",
+            "opencode",
+            "cursor"
         ]
     );
     let slack = &v["plugins"][1];

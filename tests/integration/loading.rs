@@ -95,11 +95,15 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
     assert_eq!(
         names,
         [
+            "aider",
             "claude-code",
+            "codex",
+            "cursor",
             "custom",
             "desktop",
             "discord",
             "hostile",
+            "opencode",
             "slack",
             "webhook"
         ]
