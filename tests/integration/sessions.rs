@@ -52,6 +52,11 @@ impl Drop for Fixture {
 
 impl Fixture {
     fn new(extra_project_yaml: &str) -> Fixture {
+        Fixture::with_agent(None, extra_project_yaml)
+    }
+
+    /// `agent_command`: a YAML list replacing the scripted agent.
+    fn with_agent(agent_command: Option<&str>, extra_project_yaml: &str) -> Fixture {
         let env = AoEnv::new();
         let root = env.dir.path();
         let origin = root.join("origin.git");
@@ -85,10 +90,12 @@ impl Fixture {
         git(&clone, &["push", "-q", "origin", "main"]);
         let agent = root.join("fake-agent.sh");
         std::fs::write(&agent, AGENT).unwrap();
+        let command = agent_command
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("[sh, {}]", agent.display()));
         env.write_config(&format!(
-            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: custom\n    agentConfig:\n      command: [sh, {}]\n{extra_project_yaml}",
+            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: custom\n    agentConfig:\n      command: {command}\n{extra_project_yaml}",
             clone.display(),
-            agent.display()
         ));
         let tmux_dir = root.join("tmux");
         std::fs::create_dir_all(&tmux_dir).unwrap();
@@ -323,5 +330,55 @@ fn init_writes_a_config_that_loads_and_detects_the_default_branch() {
         String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"),
         "{}",
         describe(&out)
+    );
+}
+
+#[test]
+fn reports_from_agents_show_in_status_and_the_screen_is_the_fallback() {
+    // This agent reads its task, then asks a question; the custom plugin reads it off the screen.
+    let f = Fixture::with_agent(
+        Some(
+            "[sh, -c, \"printf 'agent> '; read task; sleep 1; printf 'Overwrite? (y/n) '; sleep 30\"]",
+        ),
+        "",
+    );
+    let out = f.ao(&["spawn", "--prompt", "anything"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let status = |f: &Fixture| -> serde_json::Value {
+        let out = f.ao(&["status", "--json"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["sessions"][0].clone()
+    };
+    eventually("the question on screen", || {
+        status(&f)["activity"] == "waiting_input"
+    });
+    assert_eq!(status(&f)["activitySource"], "terminal");
+    // A hook report wins while it is fresh.
+    let out = f.ao(&[
+        "report",
+        "ready",
+        "--session",
+        "web-1",
+        "--note",
+        "done for now",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let s = status(&f);
+    assert_eq!(
+        (s["activity"].as_str(), s["activitySource"].as_str()),
+        (Some("ready"), Some("report")),
+        "{s}"
+    );
+    // From a hook, a report for an unknown session never fails the agent.
+    assert!(
+        f.ao(&["report", "ready", "--session", "web-77", "--from-hook"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        f.ao(&["report", "ready", "--session", "web-77"])
+            .status
+            .code(),
+        Some(1)
     );
 }

@@ -52,6 +52,29 @@ pub enum Command {
         #[arg(short, long, conflicts_with = "message")]
         file: Option<PathBuf>,
     },
+    /// Sessions with their live activity (one tmux call for all of them).
+    Status {
+        #[arg(long)]
+        json: bool,
+        /// Include killed, merged and failed sessions.
+        #[arg(long, short)]
+        all: bool,
+    },
+    /// For agents and their hooks: declare the session's current state.
+    Report {
+        /// working, ready, needs-input, blocked, exited (hyphens or underscores).
+        #[arg(value_parser = ["working", "ready", "idle", "needs-input", "needs_input", "waiting", "blocked", "exited", "pr-created", "completed"])]
+        state: String,
+        /// The session (default: $AO_SESSION_ID, set in every session).
+        #[arg(long, short, env = "AO_SESSION_ID")]
+        session: String,
+        /// A short note (the question asked, the PR opened…).
+        #[arg(long)]
+        note: Option<String>,
+        /// Called from an agent hook: never fail loudly, never block the agent.
+        #[arg(long, hide = true)]
+        from_hook: bool,
+    },
     /// List, attach to and kill sessions.
     #[command(subcommand)]
     Session(SessionCommand),

@@ -20,9 +20,12 @@ pub struct Tmux {
     socket: String,
     /// Overrides TMUX_TMPDIR (tests isolate their server this way).
     tmpdir: Option<PathBuf>,
+    /// Overrides LANG/LC_ALL for the tmux client (tests cover a bare locale).
+    locale: Option<String>,
 }
 
-const MARKER: &str = "\u{1e}ao-pane:";
+/// Printable on purpose: without a UTF-8 locale tmux escapes control characters.
+const MARKER: &str = "::ao-pane::";
 
 impl Tmux {
     /// ao's tmux server on `socket`; fails with an install hint when tmux is missing.
@@ -30,6 +33,7 @@ impl Tmux {
         let tmux = Tmux {
             socket: socket.to_string(),
             tmpdir: None,
+            locale: None,
         };
         match Command::new("tmux")
             .arg("-V")
@@ -48,11 +52,20 @@ impl Tmux {
         self
     }
 
+    /// The same server, driven under the given locale.
+    pub fn with_locale(mut self, locale: &str) -> Tmux {
+        self.locale = Some(locale.to_string());
+        self
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::new("tmux");
         cmd.arg("-L").arg(&self.socket);
         if let Some(dir) = &self.tmpdir {
             cmd.env("TMUX_TMPDIR", dir);
+        }
+        if let Some(locale) = &self.locale {
+            cmd.env("LANG", locale).env("LC_ALL", locale);
         }
         // Never inherit the caller's tmux client context.
         cmd.env_remove("TMUX");

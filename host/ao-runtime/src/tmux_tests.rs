@@ -17,7 +17,10 @@ impl Drop for Server {
 
 fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux::new("ao-test").unwrap().with_tmpdir(dir.path());
+    let tmux = Tmux::new("ao-test")
+        .unwrap()
+        .with_tmpdir(dir.path())
+        .with_locale("C");
     Server { tmux, dir }
 }
 
@@ -131,8 +134,9 @@ fn kill_is_exact_and_dead_programs_are_noticed() {
         !s.tmux.is_alive("quick-1"),
         "an exited program is not alive"
     );
-    // Its last words are still readable.
-    assert!(s.tmux.capture("quick-1", 10).unwrap().contains("bye"));
+    // Its last words are still readable (tmux may draw them a moment after the exit).
+    let screen = wait_for(&s.tmux, "quick-1", "bye");
+    assert!(screen.contains("bye"), "{screen}");
     assert_eq!(
         s.tmux.attach_command("t-10"),
         ["tmux", "-L", "ao-test", "attach-session", "-t", "=t-10"]

@@ -418,3 +418,60 @@ impl SessionManager {
             .collect())
     }
 }
+
+impl SessionManager {
+    /// The current activity of each session and where it came from:
+    /// `runtime` (not running), `report` (the agent's hooks, while fresh),
+    /// `terminal` (its plugin reading the screen), or `unknown`. All screens
+    /// come from one tmux invocation.
+    pub fn activities(
+        &mut self,
+        sessions: &[(Session, bool)],
+        fresh_ms: i64,
+    ) -> Vec<(String, &'static str)> {
+        let names: Vec<String> = sessions
+            .iter()
+            .filter(|(_, alive)| *alive)
+            .map(|(s, _)| s.id.clone())
+            .collect();
+        let screens = self.tmux.capture_all(&names, 50).unwrap_or_default();
+        let now = now_ms();
+        sessions
+            .iter()
+            .map(|(s, alive)| {
+                if !alive {
+                    return ("exited".to_string(), "runtime");
+                }
+                if let Some(activity) = &s.activity {
+                    if now - s.updated_at < fresh_ms {
+                        return (activity.clone(), "report");
+                    }
+                }
+                let classified = self.project(&s.project_id).ok().and_then(|project| {
+                    let mut agent = self
+                        .agent(&project, s.agent.as_deref().unwrap_or(&project.agent))
+                        .ok()?;
+                    let screen = screens.get(&s.id)?;
+                    agent.activity_from_terminal(screen).ok().flatten()
+                });
+                match classified {
+                    Some(report) => (activity_name(report.state).to_string(), "terminal"),
+                    None => ("unknown".to_string(), "terminal"),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The stored name of an activity (as `ao report` and the dashboard use it).
+pub fn activity_name(activity: ao_plugin_host::bindings::v0_1::Activity) -> &'static str {
+    use ao_plugin_host::bindings::v0_1::Activity;
+    match activity {
+        Activity::Active => "active",
+        Activity::Ready => "ready",
+        Activity::Idle => "idle",
+        Activity::WaitingInput => "waiting_input",
+        Activity::Blocked => "blocked",
+        Activity::Exited => "exited",
+    }
+}

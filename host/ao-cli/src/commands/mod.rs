@@ -25,5 +25,15 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
         } => session::send(cli.config, &session, message, file),
         Command::Session(cmd) => session::run(cli.config, cmd),
+        Command::Status { json, all } => session::status(cli.config, json, all),
+        Command::Report {
+            state,
+            session,
+            note,
+            from_hook,
+        } => match session::report(cli.config, &session, &state, note) {
+            Err(_) if from_hook => Ok(()),
+            other => other,
+        },
     }
 }

@@ -204,3 +204,85 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
         }
     }
 }
+
+/// The activity names ao stores, from what agents report.
+fn normalize_state(state: &str) -> &'static str {
+    match state.replace('_', "-").as_str() {
+        "working" | "pr-created" => "active",
+        "ready" | "completed" => "ready",
+        "idle" => "idle",
+        "needs-input" | "waiting" => "waiting_input",
+        "blocked" => "blocked",
+        _ => "exited",
+    }
+}
+
+pub fn report(
+    config: Option<PathBuf>,
+    session: &str,
+    state: &str,
+    note: Option<String>,
+) -> Result<()> {
+    // No plugins or tmux needed: just the store.
+    let ctx = Context::new(config)?;
+    let mut store = Store::open(&ctx.paths.data).map_err(CommandError::external)?;
+    let activity = normalize_state(state);
+    store
+        .transition(
+            session,
+            &ao_core::state::Transition {
+                activity: Some(activity.into()),
+                event: "activity.reported".into(),
+                reason: note.clone(),
+                data: Some(serde_json::json!({ "reported": state, "note": note })),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| session_error(e.into()))?;
+    Ok(())
+}
+
+/// How long a reported activity is trusted before the screen decides again.
+const REPORT_FRESH_MS: i64 = 10 * 60 * 1000;
+
+pub fn status(config: Option<PathBuf>, json: bool, all: bool) -> Result<()> {
+    let mut manager = manager(config)?;
+    let sessions = manager.list(None, all).map_err(session_error)?;
+    let activities = manager.activities(&sessions, REPORT_FRESH_MS);
+    if json {
+        let items: Vec<serde_json::Value> = sessions
+            .iter()
+            .zip(&activities)
+            .map(|((s, alive), (activity, source))| {
+                let mut v = serde_json::to_value(s).unwrap();
+                v["alive"] = serde_json::json!(alive);
+                v["activity"] = serde_json::json!(activity);
+                v["activitySource"] = serde_json::json!(source);
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "sessions": items })).unwrap()
+        );
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = sessions
+        .iter()
+        .zip(&activities)
+        .map(|((s, _), (activity, source))| {
+            vec![
+                s.id.clone(),
+                s.status.clone(),
+                format!("{activity} ({source})"),
+                s.branch.clone().unwrap_or_default(),
+                s.pr_url.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        ui::table(&["SESSION", "STATUS", "ACTIVITY", "BRANCH", "PR"], &rows)
+    );
+    Ok(())
+}
