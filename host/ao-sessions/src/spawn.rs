@@ -442,10 +442,12 @@ impl SessionManager {
                 if !alive {
                     return ("exited".to_string(), "runtime");
                 }
-                if let Some(activity) = &s.activity {
-                    if now - s.updated_at < fresh_ms {
-                        return (activity.clone(), "report");
-                    }
+                if let Some(activity) = s
+                    .activity
+                    .as_ref()
+                    .filter(|_| now - s.updated_at < fresh_ms)
+                {
+                    return (activity.clone(), "report");
                 }
                 let classified = self.project(&s.project_id).ok().and_then(|project| {
                     let mut agent = self
