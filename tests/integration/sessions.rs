@@ -382,3 +382,63 @@ fn reports_from_agents_show_in_status_and_the_screen_is_the_fallback() {
         Some(1)
     );
 }
+
+#[test]
+fn restore_after_the_tmux_session_is_killed_and_the_worktree_removed() {
+    let f = Fixture::new("");
+    assert!(
+        f.ao(&["spawn", "--prompt", "Fix the README typo"])
+            .status
+            .success()
+    );
+    let worktree = PathBuf::from(
+        f.sessions()[0]["workspacePath"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    eventually("the agent's commit", || {
+        Command::new("git")
+            .arg("-C")
+            .arg(&worktree)
+            .args(["log", "--oneline"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("agent: fix"))
+            .unwrap_or(false)
+    });
+    // Running sessions are not restored.
+    assert_eq!(
+        f.ao(&["session", "restore", "web-1"]).status.code(),
+        Some(1)
+    );
+    // The agent's tmux session dies and, worse, the worktree is deleted.
+    let _ = Command::new("tmux")
+        .args(["-L", "ao-test", "kill-session", "-t", "=web-1"])
+        .env("TMUX_TMPDIR", &f.tmux_dir)
+        .output();
+    std::fs::remove_dir_all(&worktree).unwrap();
+    let out = f.ao(&["session", "restore", "web-1"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("restored web-1 (restored with a fresh agent)"),
+        "{}",
+        describe(&out)
+    );
+    // The worktree is back on the session's branch, with the agent's commit, and the agent got its task again.
+    assert_eq!(
+        git(&worktree, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "session/web-1"
+    );
+    assert!(git(&worktree, &["log", "--oneline"]).contains("agent: fix"));
+    eventually("the task delivered again", || {
+        std::fs::read_to_string(worktree.join(".agent-input.txt"))
+            .unwrap_or_default()
+            .contains("Resumed after an interruption")
+    });
+    let s = &f.sessions()[0];
+    assert_eq!(
+        (s["status"].as_str(), s["alive"].as_bool()),
+        (Some("working"), Some(true))
+    );
+}

@@ -158,6 +158,8 @@ pub enum SessionCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Bring back a session whose agent died or was killed (re-creates its worktree if needed).
+    Restore { session: String },
     /// Attach your terminal to a session (detach with Ctrl-b d).
     Attach { session: String },
 }

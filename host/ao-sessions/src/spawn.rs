@@ -477,3 +477,135 @@ pub fn activity_name(activity: ao_plugin_host::bindings::v0_1::Activity) -> &'st
         Activity::Exited => "exited",
     }
 }
+
+impl SessionManager {
+    /// Revives a session whose agent is gone: re-creates its worktree if it
+    /// was removed, then relaunches the agent with its resume command when
+    /// the plugin has one, else fresh with the original task.
+    pub fn restore(&mut self, id: &str) -> Result<Session, SessionError> {
+        let session = self.store.session(id)?;
+        if self.tmux.is_alive(id) {
+            return Err(SessionError::Other(format!(
+                "session {id} is running; nothing to restore"
+            )));
+        }
+        let project = self.project(&session.project_id)?;
+        let agent_name = session
+            .agent
+            .clone()
+            .unwrap_or_else(|| project.agent.clone());
+        let mut agent = self.agent(&project, &agent_name)?;
+        let step = |step: &'static str, message: String| SessionError::Step {
+            id: id.to_string(),
+            step,
+            message,
+        };
+        let branch = session.branch.clone().ok_or_else(|| {
+            step(
+                "restore",
+                "the session never got a branch; spawn it again".into(),
+            )
+        })?;
+        let path = session
+            .workspace_path
+            .clone()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.paths.data.join("worktrees").join(&project.id).join(id));
+        if !path.exists() {
+            let spec = WorktreeSpec {
+                repo: project.path.clone(),
+                remote: project.remote.clone(),
+                default_branch: project.default_branch.clone(),
+                branch: branch.clone(),
+                path: path.clone(),
+                name: id.to_string(),
+            };
+            worktree::attach(&spec).map_err(|e| step("workspace", e.to_string()))?;
+        }
+        // A dead pane left by remain-on-exit holds the name.
+        let _ = self.tmux.kill(id);
+        let context = SessionContext {
+            session_id: id.to_string(),
+            workspace_path: path.display().to_string(),
+            agent_session_id: None,
+            started_at: session.created_at,
+            home_dir: std::env::var("HOME").unwrap_or_default(),
+        };
+        let task = session.prompt.clone().unwrap_or_default();
+        let prompt = compose_prompt(
+            &format!("(Resumed after an interruption.) {task}"),
+            project.agent_rules.as_deref(),
+        );
+        let inline = matches!(
+            agent
+                .prompt_delivery()
+                .map_err(|e| step("agent", e.to_string()))?,
+            PromptDelivery::Inline
+        );
+        let launch = LaunchConfig {
+            session_id: id.to_string(),
+            project: Project {
+                id: project.id.clone(),
+                repo: project.repo.clone(),
+                path: project.path.display().to_string(),
+                default_branch: project.default_branch.clone(),
+            },
+            workspace_path: path.display().to_string(),
+            issue_id: session.issue_id.clone(),
+            prompt: inline.then(|| prompt.clone()),
+            permissions: PermissionMode::Permissionless,
+            model: project
+                .agent_config
+                .get("model")
+                .and_then(|m| m.as_str())
+                .map(str::to_string),
+            system_prompt: None,
+            system_prompt_file: None,
+            agent_config: serde_json::Value::Object(project.agent_config.clone()).to_string(),
+        };
+        let resumed = agent
+            .restore_command(&context, &launch)
+            .map_err(|e| step("agent restore command", e.to_string()))?;
+        let fresh = resumed.is_none();
+        let command = match resumed {
+            Some(command) => command,
+            None => agent
+                .launch_command(&launch)
+                .map_err(|e| step("agent launch command", e.to_string()))?,
+        };
+        let mut env = agent
+            .agent_environment(&launch)
+            .map_err(|e| step("agent environment", e.to_string()))?;
+        env.extend(command.env);
+        env.extend([
+            ("AO_SESSION_ID".to_string(), id.to_string()),
+            ("AO_PROJECT_ID".to_string(), project.id.clone()),
+        ]);
+        self.tmux.create(&LaunchSpec {
+            name: id.to_string(),
+            cwd: path.clone(),
+            argv: command.argv,
+            env,
+        })?;
+        if fresh && !inline {
+            if let Err(e) = self.deliver_first_prompt(id, &mut agent, &prompt) {
+                let _ = self.tmux.kill(id);
+                return Err(step("prompt delivery", e));
+            }
+        }
+        Ok(self.store.transition(
+            id,
+            &Transition {
+                status: Some("working".into()),
+                reason: Some(if fresh {
+                    "restored with a fresh agent".into()
+                } else {
+                    "resumed the agent's session".into()
+                }),
+                event: "session.restored".into(),
+                workspace_path: Some(path.display().to_string()),
+                ..Transition::default()
+            },
+        )?)
+    }
+}

@@ -96,6 +96,34 @@ pub fn create(spec: &WorktreeSpec) -> Result<Worktree, WorkspaceError> {
     })
 }
 
+/// Re-creates a worktree for a branch that already exists (restoring a
+/// session whose worktree was removed). Nothing is fetched.
+pub fn attach(spec: &WorktreeSpec) -> Result<Worktree, WorkspaceError> {
+    if spec.path.exists() {
+        return Err(WorkspaceError::PathExists(spec.path.display().to_string()));
+    }
+    let repo = open(&spec.repo)?;
+    // A stale registration (its directory is gone) would block the name.
+    if let Ok(old) = repo.find_worktree(&spec.name) {
+        let mut opts = WorktreePruneOptions::new();
+        opts.valid(true);
+        old.prune(Some(&mut opts))?;
+    }
+    let branch = repo.find_branch(&spec.branch, BranchType::Local)?;
+    let head = branch.get().peel_to_commit()?;
+    if let Some(parent) = spec.path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut opts = WorktreeAddOptions::new();
+    opts.reference(Some(branch.get()));
+    repo.worktree(&spec.name, &spec.path, Some(&opts))?;
+    Ok(Worktree {
+        path: spec.path.clone(),
+        branch: spec.branch.clone(),
+        base_commit: head.id().to_string(),
+    })
+}
+
 /// Why a removal was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoveError {

@@ -185,6 +185,12 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
             }
             Ok(())
         }
+        SessionCommand::Restore { session } => {
+            let mut manager = manager(config)?;
+            let s = manager.restore(&session).map_err(session_error)?;
+            println!("restored {} ({})", s.id, s.reason.as_deref().unwrap_or(""));
+            Ok(())
+        }
         SessionCommand::Attach { session } => {
             let manager = manager(config)?;
             manager
