@@ -587,11 +587,14 @@ impl SessionManager {
             argv: command.argv,
             env,
         })?;
-        if fresh && !inline {
-            if let Err(e) = self.deliver_first_prompt(id, &mut agent, &prompt) {
-                let _ = self.tmux.kill(id);
-                return Err(step("prompt delivery", e));
-            }
+        let delivered = if fresh && !inline {
+            self.deliver_first_prompt(id, &mut agent, &prompt)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = delivered {
+            let _ = self.tmux.kill(id);
+            return Err(step("prompt delivery", e));
         }
         Ok(self.store.transition(
             id,
