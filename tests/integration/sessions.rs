@@ -442,3 +442,78 @@ fn restore_after_the_tmux_session_is_killed_and_the_worktree_removed() {
         (Some("working"), Some(true))
     );
 }
+
+#[test]
+fn the_daemon_serves_sessions_notices_exits_and_stops_without_killing_sessions() {
+    let f = Fixture::new("");
+    assert!(
+        f.ao(&["spawn", "--prompt", "Fix the README typo"])
+            .status
+            .success()
+    );
+    let mut daemon = {
+        let mut cmd = f.env.command();
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &f.tmux_dir)
+            .args(["start", "--port", "0", "--interval", "1"]);
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let info = f.env.dir.path().join("data/ao/daemon.json");
+    eventually("the daemon to listen", || info.exists());
+    let port = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&info).unwrap())
+        .unwrap()["port"]
+        .as_u64()
+        .unwrap();
+    let get = |path: &str| -> serde_json::Value {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
+    };
+    assert_eq!(get("/api/health")["ok"], true);
+    assert_eq!(get("/api/sessions")["sessions"][0]["id"], "web-1");
+
+    // One daemon per data directory.
+    let out = f.ao(&["start", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        "{}",
+        describe(&out)
+    );
+
+    // The agent's process ends: the lifecycle loop records it within a cycle or two.
+    let _ = Command::new("tmux")
+        .args(["-L", "ao-test", "send-keys", "-t", "=web-1:", "C-d"])
+        .env("TMUX_TMPDIR", &f.tmux_dir)
+        .output();
+    eventually("the exit to be recorded", || {
+        get("/api/sessions")["sessions"][0]["activity"] == "exited"
+    });
+
+    let out = f.ao(&["stop"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(daemon.wait().unwrap().success());
+    assert!(!info.exists());
+    // Stopping the daemon left the tmux server and its session in place.
+    let sessions = Command::new("tmux")
+        .args(["-L", "ao-test", "list-sessions", "-F", "#{session_name}"])
+        .env("TMUX_TMPDIR", &f.tmux_dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&sessions.stdout).contains("web-1"));
+    assert_eq!(
+        f.ao(&["stop"]).status.code(),
+        Some(1),
+        "not running any more"
+    );
+}

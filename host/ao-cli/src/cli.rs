@@ -34,6 +34,17 @@ pub enum Command {
     /// Send notifications through the configured notifiers.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Run the daemon in the foreground: the lifecycle loop and the HTTP API on 127.0.0.1.
+    Start {
+        /// Port of the HTTP API (default: `port` from the config, else 3000).
+        #[arg(long)]
+        port: Option<u16>,
+        /// Seconds between lifecycle cycles.
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+    },
+    /// Stop the daemon; sessions keep running.
+    Stop,
     /// Write a commented starter agent-orchestrator.yaml for the repository you are in.
     Init {
         /// Overwrite an existing agent-orchestrator.yaml.

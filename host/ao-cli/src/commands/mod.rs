@@ -2,6 +2,7 @@
 //! before it acts.
 
 mod completions;
+mod daemon;
 mod doctor;
 mod init;
 mod notify;
@@ -16,6 +17,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Plugin(cmd) => plugin::run(cli.config, cmd),
         Command::Notify(cmd) => notify::run(cli.config, cmd),
+        Command::Start { port, interval } => daemon::start(cli.config, port, interval),
+        Command::Stop => daemon::stop(cli.config),
         Command::Doctor { json } => doctor::run(cli.config, json),
         Command::Init { force } => init::run(force),
         Command::Spawn(args) => session::spawn(cli.config, args),
