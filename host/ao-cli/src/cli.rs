@@ -95,6 +95,7 @@ pub enum Command {
         json: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(visible_alias = "completion")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
