@@ -86,7 +86,7 @@ pub enum Command {
         #[arg(long, hide = true)]
         from_hook: bool,
     },
-    /// List, attach to and kill sessions.
+    /// List, attach to, restore and kill sessions.
     #[command(subcommand)]
     Session(SessionCommand),
     /// Check that everything ao needs is in place (git, tmux, agent CLIs, config, plugins), with fixes.

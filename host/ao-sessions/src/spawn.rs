@@ -211,27 +211,13 @@ impl SessionManager {
             .prompt_delivery()
             .map_err(|e| step("agent", e.to_string()))?;
         let inline = matches!(delivery, PromptDelivery::Inline);
-        let launch = LaunchConfig {
-            session_id: id.clone(),
-            project: Project {
-                id: project.id.clone(),
-                repo: project.repo.clone(),
-                path: project.path.display().to_string(),
-                default_branch: project.default_branch.clone(),
-            },
-            workspace_path: path.display().to_string(),
-            issue_id: request.issue.clone(),
-            prompt: inline.then(|| prompt.clone()),
-            permissions: PermissionMode::Permissionless,
-            model: project
-                .agent_config
-                .get("model")
-                .and_then(|m| m.as_str())
-                .map(str::to_string),
-            system_prompt: None,
-            system_prompt_file: None,
-            agent_config: serde_json::Value::Object(project.agent_config.clone()).to_string(),
-        };
+        let launch = launch_config(
+            id.clone(),
+            project,
+            &path,
+            request.issue.clone(),
+            inline.then(|| prompt.clone()),
+        );
         let command = agent
             .launch_command(&launch)
             .map_err(|e| step("agent launch command", e.to_string()))?;
@@ -542,27 +528,13 @@ impl SessionManager {
                 .map_err(|e| step("agent", e.to_string()))?,
             PromptDelivery::Inline
         );
-        let launch = LaunchConfig {
-            session_id: id.to_string(),
-            project: Project {
-                id: project.id.clone(),
-                repo: project.repo.clone(),
-                path: project.path.display().to_string(),
-                default_branch: project.default_branch.clone(),
-            },
-            workspace_path: path.display().to_string(),
-            issue_id: session.issue_id.clone(),
-            prompt: inline.then(|| prompt.clone()),
-            permissions: PermissionMode::Permissionless,
-            model: project
-                .agent_config
-                .get("model")
-                .and_then(|m| m.as_str())
-                .map(str::to_string),
-            system_prompt: None,
-            system_prompt_file: None,
-            agent_config: serde_json::Value::Object(project.agent_config.clone()).to_string(),
-        };
+        let launch = launch_config(
+            id.to_string(),
+            &project,
+            &path,
+            session.issue_id.clone(),
+            inline.then(|| prompt.clone()),
+        );
         let resumed = agent
             .restore_command(&context, &launch)
             .map_err(|e| step("agent restore command", e.to_string()))?;
@@ -610,5 +582,36 @@ impl SessionManager {
                 ..Transition::default()
             },
         )?)
+    }
+}
+
+/// What an agent plugin is told about the session it launches.
+fn launch_config(
+    session_id: impl Into<String>,
+    project: &ProjectConfig,
+    path: &Path,
+    issue: Option<String>,
+    prompt: Option<String>,
+) -> LaunchConfig {
+    LaunchConfig {
+        session_id: session_id.into(),
+        project: Project {
+            id: project.id.clone(),
+            repo: project.repo.clone(),
+            path: project.path.display().to_string(),
+            default_branch: project.default_branch.clone(),
+        },
+        workspace_path: path.display().to_string(),
+        issue_id: issue,
+        prompt,
+        permissions: PermissionMode::Permissionless,
+        model: project
+            .agent_config
+            .get("model")
+            .and_then(|m| m.as_str())
+            .map(str::to_string),
+        system_prompt: None,
+        system_prompt_file: None,
+        agent_config: serde_json::Value::Object(project.agent_config.clone()).to_string(),
     }
 }

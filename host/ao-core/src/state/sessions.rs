@@ -112,6 +112,19 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
+fn event_from_row(r: &Row<'_>) -> rusqlite::Result<SessionEvent> {
+    Ok(SessionEvent {
+        seq: r.get(0)?,
+        session_id: r.get(1)?,
+        at: r.get(2)?,
+        kind: r.get(3)?,
+        from_status: r.get(4)?,
+        to_status: r.get(5)?,
+        reason: r.get(6)?,
+        data: r.get(7)?,
+    })
+}
+
 impl Store {
     /// Reserves the next `{prefix}-{N}` and records the session as
     /// `spawning`, atomically: two concurrent spawns never get the same id.
@@ -234,18 +247,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, session_id, at, kind, from_status, to_status, reason, data FROM events WHERE session_id = ?1 ORDER BY seq",
         )?;
-        let rows = stmt.query_map([id], |r| {
-            Ok(SessionEvent {
-                seq: r.get(0)?,
-                session_id: r.get(1)?,
-                at: r.get(2)?,
-                kind: r.get(3)?,
-                from_status: r.get(4)?,
-                to_status: r.get(5)?,
-                reason: r.get(6)?,
-                data: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map([id], event_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -254,18 +256,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, session_id, at, kind, from_status, to_status, reason, data FROM events WHERE seq > ?1 ORDER BY seq",
         )?;
-        let rows = stmt.query_map([seq], |r| {
-            Ok(SessionEvent {
-                seq: r.get(0)?,
-                session_id: r.get(1)?,
-                at: r.get(2)?,
-                kind: r.get(3)?,
-                from_status: r.get(4)?,
-                to_status: r.get(5)?,
-                reason: r.get(6)?,
-                data: r.get(7)?,
-            })
-        })?;
+        let rows = stmt.query_map([seq], event_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
