@@ -13,7 +13,7 @@ fn js_plugin() -> ao_plugin_host::LoadedPlugin {
     );
     assert!(
         std::path::Path::new(path).exists(),
-        "{path} is missing: run ./scripts/test (it builds the JS example with npm), or `npm ci && npm run build` in examples/notifier-js"
+        "{path} is missing: run ./scripts/test, which builds the JS example (`npm ci && npm run build` in examples/notifier-js)"
     );
     load_file(path)
 }
