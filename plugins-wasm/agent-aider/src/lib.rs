@@ -51,29 +51,18 @@ impl Agent for Aider {
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(6)
-            .collect();
+        let tail = terminal::last_lines(&text, 6);
         let last = tail.first()?.trim_end();
         let state = if last.contains("(Y)es/(N)o") || last.ends_with("[Yes]:") {
             Activity::WaitingInput
         } else if last.ends_with('>') || last.ends_with("> ") || last == ">" {
             Activity::Ready
-        } else if tail.iter().any(|l| {
-            l.contains("Waiting for") || l.contains("Tokens:") || l.contains("Applied edit")
-        }) {
+        } else if terminal::any_contains(&tail, &["Waiting for", "Tokens:", "Applied edit"]) {
             Activity::Active
         } else {
             return None;
         };
-        Some(ActivityReport {
-            state,
-            since: None,
-            detail: None,
-        })
+        Some(ActivityReport::of(state))
     }
 }
 

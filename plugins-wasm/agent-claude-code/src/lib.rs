@@ -233,28 +233,21 @@ impl Agent for ClaudeCode {
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(12)
-            .collect();
-        let has = |needle: &str| tail.iter().any(|l| l.contains(needle));
-        if has("Do you want to") || has("❯ 1. Yes") || has("(y/n)") {
-            return report(
+        let tail = terminal::last_lines(&text, 12);
+        if terminal::any_contains(&tail, &["Do you want to", "❯ 1. Yes", "(y/n)"]) {
+            return Some(ActivityReport::with_detail(
                 Activity::WaitingInput,
-                None,
-                Some("asks for permission".into()),
-            );
+                "asks for permission",
+            ));
         }
-        if has("esc to interrupt") {
-            return report(Activity::Active, None, None);
+        if terminal::any_contains(&tail, &["esc to interrupt"]) {
+            return Some(ActivityReport::of(Activity::Active));
         }
         if tail
             .first()
             .is_some_and(|l| l.trim_start().starts_with('>') || l.contains("? for shortcuts"))
         {
-            return report(Activity::Ready, None, None);
+            return Some(ActivityReport::of(Activity::Ready));
         }
         None
     }

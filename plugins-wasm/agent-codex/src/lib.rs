@@ -119,11 +119,7 @@ impl Agent for Codex {
             ("event_msg", "error") | ("event_msg", "stream_error") => Activity::Blocked,
             _ => Activity::Active,
         };
-        Some(ActivityReport {
-            state,
-            since: None,
-            detail: None,
-        })
+        Some(ActivityReport::of(state))
     }
 
     fn session_info(
@@ -166,16 +162,11 @@ impl Agent for Codex {
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(10)
-            .collect();
-        let has = |n: &str| tail.iter().any(|l| l.contains(n));
-        let state = if has("Allow command?") || has("[y/N]") || has("Approve") {
+        let tail = terminal::last_lines(&text, 10);
+        let has = |needles: &[&str]| terminal::any_contains(&tail, needles);
+        let state = if has(&["Allow command?", "[y/N]", "Approve"]) {
             Activity::WaitingInput
-        } else if has("esc to interrupt") || has("Working") {
+        } else if has(&["esc to interrupt", "Working"]) {
             Activity::Active
         } else if tail
             .first()
@@ -185,11 +176,7 @@ impl Agent for Codex {
         } else {
             return None;
         };
-        Some(ActivityReport {
-            state,
-            since: None,
-            detail: None,
-        })
+        Some(ActivityReport::of(state))
     }
 
     fn restore_command(

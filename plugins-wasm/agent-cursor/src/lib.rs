@@ -35,27 +35,18 @@ impl Agent for Cursor {
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(10)
-            .collect();
-        let has = |n: &str| tail.iter().any(|l| l.contains(n));
-        let state = if has("Run this command?") || has("(y) (enter)") {
+        let tail = terminal::last_lines(&text, 10);
+        let has = |needles: &[&str]| terminal::any_contains(&tail, needles);
+        let state = if has(&["Run this command?", "(y) (enter)"]) {
             Activity::WaitingInput
-        } else if has("ctrl+c to stop") || has("Generating") {
+        } else if has(&["ctrl+c to stop", "Generating"]) {
             Activity::Active
-        } else if has("/ commands") || has("→ Add a follow-up") {
+        } else if has(&["/ commands", "→ Add a follow-up"]) {
             Activity::Ready
         } else {
             return None;
         };
-        Some(ActivityReport {
-            state,
-            since: None,
-            detail: None,
-        })
+        Some(ActivityReport::of(state))
     }
 }
 

@@ -65,12 +65,7 @@ fn line_matches(line: &str, pattern: &str) -> bool {
 
 /// Classifies the last lines of a screen with the given patterns.
 fn classify(text: &str, s: &Settings) -> Option<ActivityReport> {
-    let tail: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .rev()
-        .take(5)
-        .collect();
+    let tail = terminal::last_lines(text, 5);
     let last = *tail.first()?;
     let any = |patterns: &[String], lines: &[&str]| {
         patterns

@@ -41,27 +41,18 @@ impl Agent for OpenCode {
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail: Vec<&str> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .rev()
-            .take(10)
-            .collect();
-        let has = |n: &str| tail.iter().any(|l| l.contains(n));
-        let state = if has("Permission required") || has("Allow once") {
+        let tail = terminal::last_lines(&text, 10);
+        let has = |needles: &[&str]| terminal::any_contains(&tail, needles);
+        let state = if has(&["Permission required", "Allow once"]) {
             Activity::WaitingInput
-        } else if has("esc interrupt") || has("Working") {
+        } else if has(&["esc interrupt", "Working"]) {
             Activity::Active
-        } else if has("enter send") {
+        } else if has(&["enter send"]) {
             Activity::Ready
         } else {
             return None;
         };
-        Some(ActivityReport {
-            state,
-            since: None,
-            detail: None,
-        })
+        Some(ActivityReport::of(state))
     }
 
     fn restore_command(

@@ -54,6 +54,7 @@ pub mod log;
 pub mod process;
 mod roles;
 pub mod secrets;
+pub mod terminal;
 
 pub use roles::{Agent, Notifier, Plugin, Scm, Tracker};
 

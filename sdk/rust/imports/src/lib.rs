@@ -14,6 +14,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
+mod activity;
 mod error;
 mod events;
 mod manifest;
