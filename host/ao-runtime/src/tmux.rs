@@ -5,7 +5,7 @@
 //! spawned one per session). Long or multi-line text goes through a paste
 //! buffer, which tmux delivers atomically, rather than as keystrokes.
 
-use crate::{LaunchSpec, RuntimeError};
+use crate::{LaunchSpec, Liveness, Runtime, RuntimeError};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -108,132 +108,15 @@ impl Tmux {
         format!("={name}:")
     }
 
-    /// Starts `spec` in a detached session.
-    pub fn create(&self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
-        let cwd = spec.cwd.to_string_lossy().into_owned();
-        let mut args: Vec<String> = [
-            "new-session",
-            "-d",
-            "-s",
-            &spec.name,
-            "-c",
-            &cwd,
-            "-x",
-            "200",
-            "-y",
-            "50",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for (k, v) in &spec.env {
-            args.push("-e".into());
-            args.push(format!("{k}={v}"));
-        }
-        args.extend(spec.argv.iter().cloned());
-        // In the same invocation, so even a program that exits at once keeps
-        // its pane (and its last output) for ao to read.
-        args.extend([
-            ";".into(),
-            "set-option".into(),
-            "-w".into(),
-            "-t".into(),
-            Self::pane(&spec.name),
-            "remain-on-exit".into(),
-            "on".into(),
-        ]);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run(&refs, None)?;
-        Ok(())
-    }
-
-    /// Whether the session exists and its program is still running.
-    pub fn is_alive(&self, name: &str) -> bool {
-        match self.run(
-            &[
-                "display-message",
-                "-p",
-                "-t",
-                &Self::pane(name),
-                "#{pane_dead}",
-            ],
-            None,
-        ) {
-            Ok(out) => String::from_utf8_lossy(&out.stdout).trim() == "0",
-            Err(_) => false,
-        }
-    }
-
-    /// Names of all sessions on ao's server.
-    pub fn list(&self) -> Result<Vec<String>, RuntimeError> {
-        match self.run(&["list-sessions", "-F", "#{session_name}"], None) {
-            Ok(out) => Ok(String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect()),
-            // No server yet means no sessions.
-            Err(RuntimeError::Tmux { message, .. })
-                if message.contains("no server")
-                    || message.contains("No such file")
-                    || message.contains("error connecting") =>
-            {
-                Ok(Vec::new())
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Types `text` into the session and presses Enter.
-    pub fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
-        let target = Self::pane(name);
-        if text.len() > PASTE_THRESHOLD || text.contains('\n') {
-            let buffer = format!("ao-{name}");
-            self.run(&["load-buffer", "-b", &buffer, "-"], Some(text.as_bytes()))?;
-            // -p: bracketed paste, so the agent sees one paste, not many Enters.
-            self.run(
-                &["paste-buffer", "-d", "-p", "-b", &buffer, "-t", &target],
-                None,
-            )?;
-        } else {
-            self.run(&["send-keys", "-t", &target, "-l", text], None)?;
-        }
-        self.run(&["send-keys", "-t", &target, "Enter"], None)?;
-        Ok(())
-    }
-
-    /// The last `lines` lines of one session's screen.
-    pub fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError> {
-        let start = format!("-{lines}");
-        let out = self.run(
-            &[
-                "capture-pane",
-                "-p",
-                "-J",
-                "-t",
-                &Self::pane(name),
-                "-S",
-                &start,
-            ],
-            None,
-        )?;
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// The screens of `names`, in ONE tmux invocation: a marker line before
-    /// each capture separates them. Sessions that are gone are left out.
-    pub fn capture_all(
+    /// One invocation capturing every named pane, split on markers.
+    fn capture_batch(
         &self,
         names: &[String],
         lines: u32,
     ) -> Result<BTreeMap<String, String>, RuntimeError> {
-        let live: Vec<String> = self.list()?;
-        let wanted: Vec<&String> = names.iter().filter(|n| live.contains(n)).collect();
-        if wanted.is_empty() {
-            return Ok(BTreeMap::new());
-        }
         let start = format!("-{lines}");
         let mut args: Vec<String> = Vec::new();
-        for (i, name) in wanted.iter().enumerate() {
+        for (i, name) in names.iter().enumerate() {
             if i > 0 {
                 args.push(";".into());
             }
@@ -272,8 +155,177 @@ impl Tmux {
         Ok(screens)
     }
 
+    /// Names of all sessions on ao's server.
+    pub fn list(&self) -> Result<Vec<String>, RuntimeError> {
+        match self.run(&["list-sessions", "-F", "#{session_name}"], None) {
+            Ok(out) => Ok(String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()),
+            // No server yet means no sessions.
+            Err(e) if no_server(&e) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stops the whole server (tests; `ao stop --all-sessions`).
+    pub fn kill_server(&self) {
+        let _ = self.run(&["kill-server"], None);
+    }
+}
+
+impl Runtime for Tmux {
+    fn kind(&self) -> &'static str {
+        "tmux"
+    }
+
+    /// Starts `spec` in a detached session.
+    fn create(&self, spec: &LaunchSpec) -> Result<(), RuntimeError> {
+        let cwd = spec.cwd.to_string_lossy().into_owned();
+        let mut args: Vec<String> = [
+            "new-session",
+            "-d",
+            "-s",
+            &spec.name,
+            "-c",
+            &cwd,
+            "-x",
+            "200",
+            "-y",
+            "50",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (k, v) in &spec.env {
+            args.push("-e".into());
+            args.push(format!("{k}={v}"));
+        }
+        args.extend(spec.argv.iter().cloned());
+        // In the same invocation, so even a program that exits at once keeps
+        // its pane (and its last output) for ao to read.
+        args.extend([
+            ";".into(),
+            "set-option".into(),
+            "-w".into(),
+            "-t".into(),
+            Self::pane(&spec.name),
+            "remain-on-exit".into(),
+            "on".into(),
+        ]);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run(&refs, None)?;
+        Ok(())
+    }
+
+    fn sessions(&self) -> Result<BTreeMap<String, Liveness>, RuntimeError> {
+        // One invocation for every pane on the server.
+        let out = match self.run(
+            &["list-panes", "-a", "-F", "#{session_name} #{pane_dead}"],
+            None,
+        ) {
+            Ok(out) => out,
+            Err(e) if no_server(&e) => return Ok(BTreeMap::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.rsplit_once(' '))
+            .map(|(name, dead)| {
+                let state = if dead == "1" {
+                    Liveness::Exited
+                } else {
+                    Liveness::Running
+                };
+                (name.to_string(), state)
+            })
+            .collect())
+    }
+
+    /// Whether the session exists and its program is still running.
+    fn is_alive(&self, name: &str) -> bool {
+        match self.run(
+            &[
+                "display-message",
+                "-p",
+                "-t",
+                &Self::pane(name),
+                "#{pane_dead}",
+            ],
+            None,
+        ) {
+            Ok(out) => String::from_utf8_lossy(&out.stdout).trim() == "0",
+            Err(_) => false,
+        }
+    }
+
+    /// Types `text` into the session and presses Enter.
+    fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
+        let target = Self::pane(name);
+        if text.len() > PASTE_THRESHOLD || text.contains('\n') {
+            let buffer = format!("ao-{name}");
+            self.run(&["load-buffer", "-b", &buffer, "-"], Some(text.as_bytes()))?;
+            // -p: bracketed paste, so the agent sees one paste, not many Enters.
+            self.run(
+                &["paste-buffer", "-d", "-p", "-b", &buffer, "-t", &target],
+                None,
+            )?;
+        } else {
+            self.run(&["send-keys", "-t", &target, "-l", text], None)?;
+        }
+        self.run(&["send-keys", "-t", &target, "Enter"], None)?;
+        Ok(())
+    }
+
+    /// The last `lines` lines of one session's screen.
+    fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError> {
+        let start = format!("-{lines}");
+        let out = self.run(
+            &[
+                "capture-pane",
+                "-p",
+                "-J",
+                "-t",
+                &Self::pane(name),
+                "-S",
+                &start,
+            ],
+            None,
+        )?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The screens of `names`, in ONE tmux invocation: a marker line before
+    /// each capture separates them. Callers pass the names [`Runtime::sessions`]
+    /// just listed; should one vanish in between (tmux stops a command list
+    /// at the first failing target), the survivors are captured in a retry.
+    fn capture_all(
+        &self,
+        names: &[String],
+        lines: u32,
+    ) -> Result<BTreeMap<String, String>, RuntimeError> {
+        if names.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        match self.capture_batch(names, lines) {
+            Err(RuntimeError::Tmux { .. }) => {
+                let live = self.sessions()?;
+                let wanted: Vec<String> = names
+                    .iter()
+                    .filter(|n| live.contains_key(*n))
+                    .cloned()
+                    .collect();
+                if wanted.is_empty() {
+                    return Ok(BTreeMap::new());
+                }
+                self.capture_batch(&wanted, lines)
+            }
+            other => other,
+        }
+    }
+
     /// Ends a session (its program gets SIGHUP).
-    pub fn kill(&self, name: &str) -> Result<(), RuntimeError> {
+    fn kill(&self, name: &str) -> Result<(), RuntimeError> {
         match self.run(&["kill-session", "-t", &Self::target(name)], None) {
             Ok(_) => Ok(()),
             Err(RuntimeError::Tmux { message, .. }) if message.contains("can't find") => {
@@ -284,7 +336,7 @@ impl Tmux {
     }
 
     /// The command a person runs to watch and type into a session.
-    pub fn attach_command(&self, name: &str) -> Vec<String> {
+    fn attach_command(&self, name: &str) -> Vec<String> {
         vec![
             "tmux".into(),
             "-L".into(),
@@ -294,11 +346,14 @@ impl Tmux {
             Self::target(name),
         ]
     }
+}
 
-    /// Stops the whole server (tests; `ao stop --all-sessions`).
-    pub fn kill_server(&self) {
-        let _ = self.run(&["kill-server"], None);
-    }
+/// tmux's ways of saying no server is running yet (so no sessions).
+fn no_server(error: &RuntimeError) -> bool {
+    matches!(error, RuntimeError::Tmux { message, .. }
+        if message.contains("no server")
+            || message.contains("No such file")
+            || message.contains("error connecting"))
 }
 
 #[cfg(test)]

@@ -134,6 +134,10 @@ fn kill_is_exact_and_dead_programs_are_noticed() {
         !s.tmux.is_alive("quick-1"),
         "an exited program is not alive"
     );
+    let all = s.tmux.sessions().unwrap();
+    assert_eq!(all.get("quick-1"), Some(&Liveness::Exited));
+    assert_eq!(all.get("t-10"), Some(&Liveness::Running));
+    assert_eq!(all.get("t-1"), None);
     // Its last words are still readable (tmux may draw them a moment after the exit).
     let screen = wait_for(&s.tmux, "quick-1", "bye");
     assert!(screen.contains("bye"), "{screen}");
@@ -147,6 +151,7 @@ fn kill_is_exact_and_dead_programs_are_noticed() {
 fn an_empty_server_has_no_sessions() {
     let s = server();
     assert!(s.tmux.list().unwrap().is_empty());
+    assert!(s.tmux.sessions().unwrap().is_empty());
     assert!(
         s.tmux
             .capture_all(&["x-1".to_string()], 10)

@@ -10,6 +10,7 @@ use ao_plugin_host::bindings::v0_1::{
 use ao_plugin_host::discovery::{Catalog, Discovered};
 use ao_plugin_host::{InstanceSettings, PluginInstance};
 use ao_runtime::LaunchSpec;
+use ao_runtime::Runtime;
 use ao_runtime::tmux::Tmux;
 use ao_workspace::prepare::{Preparation, prepare};
 use ao_workspace::worktree::{self, WorktreeSpec};

@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::error::{CommandError, Result};
 use anstream::{eprintln, println};
 use ao_core::state::{Store, Transition};
+use ao_runtime::Runtime;
 use ao_runtime::tmux::Tmux;
 use axum::Json;
 use axum::routing::get;

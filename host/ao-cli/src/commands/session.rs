@@ -6,6 +6,7 @@ use crate::error::{CommandError, Result};
 use crate::ui;
 use anstream::{eprintln, print, println};
 use ao_core::state::Store;
+use ao_runtime::Runtime;
 use ao_runtime::tmux::Tmux;
 use ao_sessions::{SessionError, SessionManager, SpawnRequest};
 use std::path::PathBuf;
