@@ -122,7 +122,9 @@ fn kill_is_exact_and_dead_programs_are_noticed() {
     let exits = LaunchSpec {
         name: "quick-1".into(),
         cwd: s.dir.path().into(),
-        argv: vec!["sh".into(), "-c".into(), "echo bye".into()],
+        // A moment after the last words: tmux may close a pane before draining a
+        // program that exits at once.
+        argv: vec!["sh".into(), "-c".into(), "echo bye; sleep 0.2".into()],
         env: vec![],
     };
     s.tmux.create(&exits).unwrap();

@@ -51,6 +51,24 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_by_session ON events (session_id, seq);
     ",
+    // 2: activity by source (what the agent reported vs what ao concluded),
+    // the agent's own session id (for resume), and the spawn queue.
+    "
+    ALTER TABLE sessions ADD COLUMN reported_activity TEXT;
+    ALTER TABLE sessions ADD COLUMN reported_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN activity_source TEXT;
+    ALTER TABLE sessions ADD COLUMN activity_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN agent_session_id TEXT;
+    CREATE INDEX sessions_by_issue ON sessions (project_id, issue_id);
+    CREATE TABLE spawn_queue (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id  TEXT NOT NULL,
+        issue_id    TEXT,
+        prompt      TEXT NOT NULL,
+        agent       TEXT,
+        queued_at   INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Brings the schema to the newest version, refusing a newer database.

@@ -5,10 +5,13 @@
 //! crash leaves either the old state or the new one, never a half-made
 //! session. Schema changes are versioned migrations ([`migrations`]).
 
+mod activity;
 pub mod migrations;
+mod queue;
 mod sessions;
 
-pub use sessions::{NewSession, Session, SessionEvent, Transition};
+pub use queue::QueuedSpawn;
+pub use sessions::{NewSession, Session, SessionEvent, TERMINAL_STATUSES, Transition};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -82,6 +85,14 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A number that changes whenever another connection commits a change
+    /// (SQLite's `data_version`): how the daemon notices CLI changes at once.
+    pub fn data_version(&self) -> Result<i64, StateError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     /// The schema version.

@@ -14,7 +14,17 @@ pub struct Session {
     pub number: i64,
     pub status: String,
     pub reason: Option<String>,
+    /// The activity ao concluded (see `activity_source`).
     pub activity: Option<String>,
+    /// Where `activity` came from: `hook`, `transcript`, `terminal`, `runtime`.
+    pub activity_source: Option<String>,
+    /// When `activity` last changed.
+    pub activity_at: Option<i64>,
+    /// What the agent itself last reported (`ao report`, its hooks), and when.
+    pub reported_activity: Option<String>,
+    pub reported_at: Option<i64>,
+    /// The agent's own session id, for resuming it.
+    pub agent_session_id: Option<String>,
     pub branch: Option<String>,
     pub workspace_path: Option<String>,
     pub agent: Option<String>,
@@ -87,10 +97,11 @@ pub struct SessionEvent {
     pub data: String,
 }
 
-const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
-                       runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at";
+pub(super) const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
+                       runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at, \
+                       activity_source, activity_at, reported_activity, reported_at, agent_session_id";
 
-fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
         id: r.get(0)?,
         project_id: r.get(1)?,
@@ -109,6 +120,11 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         pr_url: r.get(14)?,
         created_at: r.get(15)?,
         updated_at: r.get(16)?,
+        activity_source: r.get(17)?,
+        activity_at: r.get(18)?,
+        reported_activity: r.get(19)?,
+        reported_at: r.get(20)?,
+        agent_session_id: r.get(21)?,
     })
 }
 

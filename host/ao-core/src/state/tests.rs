@@ -121,3 +121,138 @@ fn a_newer_schema_is_refused() {
     let err = Store::open(dir.path()).unwrap_err();
     assert!(err.to_string().contains("newer ao"), "{err}");
 }
+
+#[test]
+fn a_database_at_schema_1_is_migrated_keeping_its_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = rusqlite::Connection::open(dir.path().join("ao.db")).unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(migrations::MIGRATIONS[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.execute(
+            "INSERT INTO sessions (id, project_id, prefix, number, status, created_at, updated_at)
+             VALUES ('web-1', 'web', 'web', 1, 'working', 1, 1)",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        migrations::MIGRATIONS.len() as i64
+    );
+    let s = store.session("web-1").unwrap();
+    assert_eq!(s.status, "working");
+    assert_eq!(s.reported_activity, None);
+    assert!(store.queued_spawns().unwrap().is_empty());
+}
+
+#[test]
+fn activity_changes_are_recorded_once_and_reports_take_effect_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let id = store.create_session(&new("web")).unwrap().id;
+    assert!(store.set_activity(&id, "active", "terminal").unwrap());
+    assert!(
+        !store.set_activity(&id, "active", "terminal").unwrap(),
+        "no change, no write"
+    );
+    let first = store.session(&id).unwrap().activity_at.unwrap();
+    // Same activity from a better source: recorded, but the activity's age is kept.
+    assert!(store.set_activity(&id, "active", "transcript").unwrap());
+    let s = store.session(&id).unwrap();
+    assert_eq!(
+        (s.activity_source.as_deref(), s.activity_at),
+        (Some("transcript"), Some(first))
+    );
+
+    store
+        .record_report(&id, "waiting_input", Some("which DB?"), "needs_input")
+        .unwrap();
+    let s = store.session(&id).unwrap();
+    assert_eq!(s.activity.as_deref(), Some("waiting_input"));
+    assert_eq!(s.activity_source.as_deref(), Some("hook"));
+    assert_eq!(s.reported_activity.as_deref(), Some("waiting_input"));
+    assert!(s.reported_at.is_some());
+
+    let kinds: Vec<String> = store
+        .events(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["session.created", "activity.changed", "activity.reported"]
+    );
+    let reported = store.events(&id).unwrap().pop().unwrap();
+    assert!(
+        reported.data.contains("\"from\":\"active\""),
+        "{}",
+        reported.data
+    );
+}
+
+#[test]
+fn the_spawn_queue_is_first_in_first_out_and_taken_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let a = store
+        .enqueue_spawn("web", Some("7"), "fix 7", None)
+        .unwrap();
+    let b = store
+        .enqueue_spawn("web", None, "tidy up", Some("codex"))
+        .unwrap();
+    let queue = store.queued_spawns().unwrap();
+    assert_eq!(queue, [a.clone(), b.clone()]);
+    assert_eq!(store.queued_for_issue("web", "7").unwrap(), Some(a.clone()));
+    assert!(store.dequeue_spawn(a.seq).unwrap());
+    assert!(
+        !store.dequeue_spawn(a.seq).unwrap(),
+        "a second taker gets nothing"
+    );
+    assert_eq!(store.queued_spawns().unwrap(), [b]);
+}
+
+#[test]
+fn an_issue_has_at_most_one_live_session_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut task = new("web");
+    task.issue_id = Some("42".into());
+    let first = store.create_session(&task).unwrap();
+    assert_eq!(
+        store
+            .active_session_for_issue("web", "42")
+            .unwrap()
+            .unwrap()
+            .id,
+        first.id
+    );
+    assert_eq!(store.active_session_for_issue("web", "43").unwrap(), None);
+    store
+        .transition(
+            &first.id,
+            &Transition {
+                status: Some("killed".into()),
+                event: "session.killed".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.active_session_for_issue("web", "42").unwrap(), None);
+    assert_eq!(store.active_session_count().unwrap(), 0);
+}
+
+#[test]
+fn another_connections_commit_changes_data_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let watcher = Store::open(dir.path()).unwrap();
+    let mut writer = Store::open(dir.path()).unwrap();
+    let before = watcher.data_version().unwrap();
+    assert_eq!(watcher.data_version().unwrap(), before);
+    writer.create_session(&new("web")).unwrap();
+    assert_ne!(watcher.data_version().unwrap(), before);
+}
