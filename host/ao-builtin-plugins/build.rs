@@ -11,18 +11,29 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// First-party plugins shipped in the binary: (crate, default grant).
-const SHIPPED: &[(&str, &[&str], &[&str])] = &[
-    // crate, default http grant, default program grant
-    ("notifier-webhook", &[], &[]),
-    ("notifier-slack", &["hooks.slack.com"], &[]),
-    ("notifier-discord", &["discord.com", "discordapp.com"], &[]),
-    ("notifier-desktop", &[], &["notify-send", "osascript"]),
-    ("agent-claude-code", &[], &[]),
-    ("agent-custom", &[], &[]),
-    ("agent-codex", &[], &[]),
-    ("agent-aider", &[], &[]),
-    ("agent-opencode", &[], &[]),
-    ("agent-cursor", &[], &[]),
+type Shipped = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const SHIPPED: &[Shipped] = &[
+    // crate, default grants: http hosts, programs, read-only directories
+    ("notifier-webhook", &[], &[], &[]),
+    ("notifier-slack", &["hooks.slack.com"], &[], &[]),
+    (
+        "notifier-discord",
+        &["discord.com", "discordapp.com"],
+        &[],
+        &[],
+    ),
+    ("notifier-desktop", &[], &["notify-send", "osascript"], &[]),
+    ("agent-claude-code", &[], &[], &["~/.claude/projects"]),
+    ("agent-custom", &[], &[], &[]),
+    ("agent-codex", &[], &[], &["~/.codex/sessions"]),
+    ("agent-aider", &[], &[], &[]),
+    ("agent-opencode", &[], &[], &[]),
+    ("agent-cursor", &[], &[], &[]),
 ];
 
 /// Test-only fixtures: built, never shipped.
@@ -91,13 +102,13 @@ fn main() {
     let mut code = String::from(
         "/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n",
     );
-    for (krate, http, programs) in SHIPPED {
+    for (krate, http, programs, read_dirs) in SHIPPED {
         let file = krate
             .strip_prefix("notifier-")
             .or_else(|| krate.strip_prefix("agent-"))
             .unwrap_or(krate);
         code.push_str(&format!(
-            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?} }},\n",
+            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?}, read_dirs: &{read_dirs:?} }},\n",
             wasm(krate)
         ));
     }

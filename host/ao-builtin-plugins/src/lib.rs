@@ -15,6 +15,8 @@ pub struct Builtin {
     pub http: &'static [&'static str],
     /// Programs granted when the config says nothing.
     pub programs: &'static [&'static str],
+    /// Read-only directories granted by default (the agent's transcripts).
+    pub read_dirs: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));

@@ -42,6 +42,9 @@ pub enum Command {
         /// Seconds between lifecycle cycles.
         #[arg(long, default_value_t = 2)]
         interval: u64,
+        /// Run in the background; logs go to the data directory's daemon.log.
+        #[arg(long, short)]
+        detach: bool,
     },
     /// Stop the daemon; sessions keep running.
     Stop,
@@ -51,26 +54,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Start a coding agent on a task, in its own worktree, branch and tmux session.
+    /// Start a coding agent on a task, in its own worktree, branch and terminal session.
+    ///
+    /// Over `maxConcurrentSessions` the task waits in a queue and starts when
+    /// a session ends. A second spawn for an issue already being worked on is
+    /// refused with the session that has it.
     Spawn(SpawnArgs),
-    /// Type a message into a running session.
-    Send {
-        /// The session id (see `ao session ls`).
-        session: String,
-        /// The message; several words are joined with spaces.
-        message: Vec<String>,
-        /// Read the message from a file instead.
-        #[arg(short, long, conflicts_with = "message")]
-        file: Option<PathBuf>,
-    },
-    /// Sessions with their live activity (one tmux call for all of them).
-    Status {
-        #[arg(long)]
-        json: bool,
-        /// Include killed, merged and failed sessions.
-        #[arg(long, short)]
-        all: bool,
-    },
+    /// Spawn one session per issue (duplicates skipped; over the limit, queued).
+    BatchSpawn(BatchSpawnArgs),
+    /// Type a message into a session: waits while the agent is busy, checks the
+    /// text arrived, and restores a session whose agent is gone first.
+    Send(SendArgs),
+    /// Sessions with their live activity (one screen capture for all of them).
+    Status(StatusArgs),
+    /// Validate the config, or print its JSON Schema for editors.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// For agents and their hooks: declare the session's current state.
     Report {
         /// working, ready, needs-input, blocked, exited (hyphens or underscores).
@@ -138,18 +137,80 @@ pub enum PluginCommand {
 
 #[derive(Debug, Args)]
 pub struct SpawnArgs {
-    /// The task for the agent.
+    /// The issue to work on (names the branch `feat/issue-N`).
+    #[arg(value_name = "ISSUE")]
+    pub task: Option<String>,
+    /// The task in words (with an issue: added to it).
     #[arg(long)]
-    pub prompt: String,
+    pub prompt: Option<String>,
     /// The project (default: the only one in the config).
     #[arg(long, short)]
     pub project: Option<String>,
     /// The agent plugin to use instead of the project's.
     #[arg(long)]
     pub agent: Option<String>,
-    /// The issue this session works on (names the branch `feat/issue-N`).
-    #[arg(long)]
+    /// Same as ISSUE.
+    #[arg(long, hide = true, conflicts_with = "task")]
     pub issue: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchSpawnArgs {
+    /// The issues, one session each.
+    #[arg(required = true, value_name = "ISSUE")]
+    pub issues: Vec<String>,
+    /// Added to every issue's task.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The project (default: the only one in the config).
+    #[arg(long, short)]
+    pub project: Option<String>,
+    /// The agent plugin to use instead of the project's.
+    #[arg(long)]
+    pub agent: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The session id (see `ao session ls`).
+    pub session: String,
+    /// The message; several words are joined with spaces.
+    pub message: Vec<String>,
+    /// Read the message from a file instead.
+    #[arg(short, long, conflicts_with = "message")]
+    pub file: Option<PathBuf>,
+    /// Send at once, even if the agent is busy.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Seconds to wait for a busy agent before giving up.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, conflicts_with = "watch")]
+    pub json: bool,
+    /// Include killed, merged and failed sessions.
+    #[arg(long, short)]
+    pub all: bool,
+    /// Only this project's sessions.
+    #[arg(long, short)]
+    pub project: Option<String>,
+    /// Redraw every few seconds until interrupted.
+    #[arg(long, short)]
+    pub watch: bool,
+    /// Seconds between redraws with --watch.
+    #[arg(long, default_value_t = 2, value_name = "SECS")]
+    pub interval: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config and print where it was found.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,8 +233,20 @@ pub enum SessionCommand {
     },
     /// Bring back a session whose agent died or was killed (re-creates its worktree if needed).
     Restore { session: String },
-    /// Attach your terminal to a session (detach with Ctrl-b d).
+    /// Attach your terminal to a session (tmux: detach with Ctrl-b d; process: Ctrl-]).
     Attach { session: String },
+    /// End every session whose work is over: PR merged or closed, or agent gone.
+    Cleanup {
+        /// Only this project's sessions.
+        #[arg(long, short)]
+        project: Option<String>,
+        /// Show what would be cleaned up, and do nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove workspaces even if they hold uncommitted or unpushed work.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

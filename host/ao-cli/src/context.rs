@@ -54,6 +54,7 @@ impl Context {
                 default_grant: Grant {
                     http: b.http.iter().map(|s| s.to_string()).collect(),
                     programs: b.programs.iter().map(|s| s.to_string()).collect(),
+                    read_dirs: b.read_dirs.iter().map(|s| s.to_string()).collect(),
                     ..Grant::default()
                 },
             })

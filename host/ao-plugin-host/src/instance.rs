@@ -213,6 +213,10 @@ fn new_store(
         .allow_udp(false)
         .allow_ip_name_lookup(false);
     for dir in caps.read_dir_paths(settings.home.as_deref()) {
+        // Not there (yet): nothing to read, and no reason to refuse the plugin.
+        if !dir.is_dir() {
+            continue;
+        }
         let guest_path = dir.to_string_lossy().into_owned();
         wasi.preopened_dir(&dir, &guest_path, FsPerms::ReadOnly)
             .map_err(|e| format!("cannot open granted directory {}: {e}", dir.display()))?;

@@ -1,21 +1,39 @@
 //! # ao-sessions
 //!
-//! Turns a task into a running coding agent in its own worktree, branch and
-//! tmux session, and back. Every step is recorded in the state store; a
-//! failed spawn rolls back what it made (runtime, worktree, branch) and
-//! leaves the session recorded as `errored` with the reason, never a
-//! half-made session that nothing tracks.
+//! Turns a task into a running coding agent in its own workspace, branch and
+//! runtime session, watches it, talks to it, and ends it. Every step is
+//! recorded in the state store; a failed spawn rolls back what it made
+//! (runtime, workspace, branch) and leaves the session recorded as
+//! `errored` with the reason, never a half-made session that nothing tracks.
+//!
+//! One module per operation: [`spawn`](SessionManager::spawn) and the
+//! [`queue`](SessionManager::submit), [`send`](SessionManager::send),
+//! [`restore`](SessionManager::restore), [`kill` and
+//! `cleanup`](SessionManager::cleanup), and activity
+//! ([`observe`](SessionManager::observe), with the pure rules in
+//! [`reconcile`]).
 
+mod activity;
+mod end;
+mod launch;
+mod manager;
 mod prompt;
+mod queue;
+pub mod reconcile;
+mod restore;
+mod runtimes;
+mod send;
 mod spawn;
+pub mod transcript;
 
+pub use activity::Observed;
+pub use end::CleanupCandidate;
+pub use manager::{Progress, SessionManager, SettingsFor};
 pub use prompt::compose_prompt;
-pub use spawn::{SessionManager, SpawnRequest};
-
-/// The callback type that makes plugin instance settings.
-pub mod spawn_settings {
-    pub use crate::spawn::SettingsFor;
-}
+pub use queue::Submitted;
+pub use runtimes::Runtimes;
+pub use send::Sent;
+pub use spawn::SpawnRequest;
 
 /// Session-level failures, each saying what to do.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +42,10 @@ pub enum SessionError {
     UnknownProject(String),
     #[error("no agent plugin named `{0}`")]
     UnknownAgent(String),
+    #[error("issue {issue} is already being worked on by {existing}")]
+    Duplicate { issue: String, existing: String },
+    #[error("session {id} is still busy after {waited_s} s")]
+    Busy { id: String, waited_s: u64 },
     #[error("session {id}: {step} failed: {message}")]
     Step {
         id: String,

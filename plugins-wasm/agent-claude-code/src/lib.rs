@@ -90,6 +90,8 @@ impl Plugin for ClaudeCode {
             "Claude Code (Anthropic's coding CLI)",
         )
         .roles([Role::Agent])
+        // Its transcripts, which the host reads for it (read-only).
+        .capabilities(Capabilities::default().read_dirs(["~/.claude/projects"]))
     }
 }
 

@@ -75,7 +75,10 @@ fn kind(e: &Value) -> (&str, &str) {
 
 impl Plugin for Codex {
     fn manifest() -> Manifest {
-        Manifest::new("codex", env!("CARGO_PKG_VERSION"), "OpenAI Codex CLI").roles([Role::Agent])
+        Manifest::new("codex", env!("CARGO_PKG_VERSION"), "OpenAI Codex CLI")
+            .roles([Role::Agent])
+            // Its rollout transcripts, which the host reads for it (read-only).
+            .capabilities(Capabilities::default().read_dirs(["~/.codex/sessions"]))
     }
 }
 

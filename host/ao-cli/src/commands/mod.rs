@@ -2,12 +2,16 @@
 //! before it acts.
 
 mod completions;
+mod config;
 mod daemon;
 mod doctor;
 mod init;
 mod notify;
 mod plugin;
+mod send;
 mod session;
+mod spawn;
+mod status;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -17,18 +21,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Plugin(cmd) => plugin::run(cli.config, cmd),
         Command::Notify(cmd) => notify::run(cli.config, cmd),
-        Command::Start { port, interval } => daemon::start(cli.config, port, interval),
+        Command::Start {
+            port,
+            interval,
+            detach,
+        } => daemon::start(cli.config, port, interval, detach),
         Command::Stop => daemon::stop(cli.config),
         Command::Doctor { json } => doctor::run(cli.config, json),
         Command::Init { force } => init::run(force),
-        Command::Spawn(args) => session::spawn(cli.config, args),
-        Command::Send {
-            session,
-            message,
-            file,
-        } => session::send(cli.config, &session, message, file),
+        Command::Spawn(args) => spawn::spawn(cli.config, args),
+        Command::BatchSpawn(args) => spawn::batch_spawn(cli.config, args),
+        Command::Send(args) => send::run(cli.config, args),
         Command::Session(cmd) => session::run(cli.config, cmd),
-        Command::Status { json, all } => session::status(cli.config, json, all),
+        Command::Status(args) => status::run(cli.config, args),
+        Command::Config(cmd) => config::run(cli.config, cmd),
         Command::Report {
             state,
             session,

@@ -1,6 +1,7 @@
-//! `ao spawn`, `ao send`, `ao session ls | kill | attach`.
+//! The session manager for commands, and `ao session ls | kill | restore |
+//! attach | cleanup` and `ao report`.
 
-use crate::cli::{SessionCommand, SpawnArgs};
+use crate::cli::SessionCommand;
 use crate::context::Context;
 use crate::error::{CommandError, Result};
 use crate::ui;
@@ -8,50 +9,70 @@ use anstream::{eprintln, print, println};
 use ao_core::state::Store;
 use ao_runtime::Runtime;
 use ao_runtime::tmux::Tmux;
-use ao_sessions::{SessionError, SessionManager, SpawnRequest};
+use ao_sessions::{Runtimes, SessionError, SessionManager};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// ao's tmux socket (`tmux -L ao`); `AO_TMUX_SOCKET` picks another.
-fn tmux_socket() -> String {
+pub fn tmux_socket() -> String {
     std::env::var("AO_TMUX_SOCKET")
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "ao".into())
 }
 
-fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
+/// The runtimes this machine has; one that is missing fails only the
+/// sessions that use it.
+pub fn runtimes() -> Runtimes {
+    Runtimes::new().with(
+        "tmux",
+        Tmux::new(&tmux_socket()).map(|t| Box::new(t) as Box<dyn Runtime>),
+    )
+}
+
+pub fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
     let ctx = Context::new(config)?;
-    let tmux = Tmux::new(&tmux_socket()).map_err(CommandError::user)?;
     let store = Store::open(&ctx.paths.data).map_err(CommandError::external)?;
     let catalog = ctx.catalog();
     let Context { paths, config, .. } = ctx;
     let settings_paths = paths.clone();
     let settings_config = config.clone();
-    let settings_for: ao_sessions::spawn_settings::SettingsFor =
-        Box::new(move |plugin, label, settings| {
-            crate::context::instance_settings_for(
-                &settings_config,
-                &settings_paths,
-                plugin,
-                label,
-                settings,
-            )
-        });
-    Ok(SessionManager::new(
-        config,
-        paths,
-        store,
-        tmux,
-        catalog,
-        settings_for,
-    ))
+    let settings_for: ao_sessions::SettingsFor = Box::new(move |plugin, label, settings| {
+        crate::context::instance_settings_for(
+            &settings_config,
+            &settings_paths,
+            plugin,
+            label,
+            settings,
+        )
+    });
+    let manager = SessionManager::new(config, paths, store, runtimes(), catalog, settings_for);
+    // Progress on slow steps, like git: only when a person is watching.
+    Ok(if std::io::stderr().is_terminal() {
+        let s = ui::styles();
+        manager.with_progress(Box::new(move |message| {
+            eprintln!("{}…{} {message}", s.hint.render(), s.hint.render_reset());
+        }))
+    } else {
+        manager
+    })
 }
 
-fn session_error(e: SessionError) -> CommandError {
+pub fn session_error(e: SessionError) -> CommandError {
     match e {
-        SessionError::UnknownProject(_)
-        | SessionError::UnknownAgent(_)
-        | SessionError::Other(_) => CommandError::user(e),
+        SessionError::UnknownProject(_) => CommandError::user(e)
+            .hint("the projects are listed under `projects:` in agent-orchestrator.yaml"),
+        SessionError::UnknownAgent(_) => {
+            CommandError::user(e).hint("`ao plugin ls` lists the agent plugins")
+        }
+        SessionError::Duplicate { ref existing, .. } if !existing.starts_with("queue") => {
+            let hint = format!("see it with `ao status`, or talk to it with `ao send {existing}`");
+            CommandError::user(e).hint(hint)
+        }
+        SessionError::Duplicate { .. } | SessionError::Other(_) => CommandError::user(e),
+        SessionError::Busy { .. } => {
+            CommandError::user(e).hint("send anyway with --no-wait, or wait longer with --timeout")
+        }
         SessionError::State(ao_core::state::StateError::UnknownSession(_)) => {
             CommandError::user(e).hint("see `ao session ls --all`")
         }
@@ -59,124 +80,9 @@ fn session_error(e: SessionError) -> CommandError {
     }
 }
 
-pub fn spawn(config: Option<PathBuf>, args: SpawnArgs) -> Result<()> {
-    let mut manager = manager(config)?;
-    let project = match args.project {
-        Some(p) => p,
-        None => {
-            let ids: Vec<&String> = manager.config.projects.keys().collect();
-            match ids.as_slice() {
-                [only] => (*only).clone(),
-                [] => {
-                    return Err(CommandError::user("no projects are configured")
-                        .hint("add one under `projects:` in agent-orchestrator.yaml"));
-                }
-                many => {
-                    let list: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
-                    return Err(CommandError::user(
-                        "several projects are configured; choose one with --project",
-                    )
-                    .hint(format!("projects: {}", list.join(", "))));
-                }
-            }
-        }
-    };
-    if args.prompt.trim().is_empty() {
-        return Err(CommandError::user(
-            "--prompt is empty; say what the agent should do",
-        ));
-    }
-    eprintln!("spawning a session for project `{project}`…");
-    let request = SpawnRequest {
-        project,
-        prompt: args.prompt,
-        issue: args.issue,
-        agent: args.agent,
-    };
-    let session = manager.spawn(&request).map_err(session_error)?;
-    let s = ui::styles();
-    println!(
-        "{}spawned{} {} on {}",
-        s.ok.render(),
-        s.ok.render_reset(),
-        session.id,
-        session.branch.as_deref().unwrap_or("?")
-    );
-    println!(
-        "  worktree: {}",
-        session.workspace_path.as_deref().unwrap_or("?")
-    );
-    println!("  attach:   ao session attach {}", session.id);
-    Ok(())
-}
-
-pub fn send(
-    config: Option<PathBuf>,
-    id: &str,
-    words: Vec<String>,
-    file: Option<PathBuf>,
-) -> Result<()> {
-    let message = match file {
-        Some(path) => std::fs::read_to_string(&path)
-            .map_err(|e| CommandError::user(format!("{}: {e}", path.display())))?,
-        None => words.join(" "),
-    };
-    if message.trim().is_empty() {
-        return Err(CommandError::user("the message is empty"));
-    }
-    let mut manager = manager(config)?;
-    manager.send(id, &message).map_err(session_error)?;
-    println!("sent {} characters to {id}", message.chars().count());
-    Ok(())
-}
-
 pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
     match cmd {
-        SessionCommand::Ls { all, json } => {
-            let manager = manager(config)?;
-            let sessions = manager.list(None, all).map_err(session_error)?;
-            if json {
-                let items: Vec<serde_json::Value> = sessions
-                    .iter()
-                    .map(|(s, alive)| {
-                        let mut v = serde_json::to_value(s).unwrap();
-                        v["alive"] = serde_json::json!(alive);
-                        v
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({ "sessions": items }))
-                        .unwrap()
-                );
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = sessions
-                .iter()
-                .map(|(s, alive)| {
-                    vec![
-                        s.id.clone(),
-                        s.project_id.clone(),
-                        s.status.clone(),
-                        if *alive {
-                            "running".into()
-                        } else {
-                            "stopped".into()
-                        },
-                        s.agent.clone().unwrap_or_default(),
-                        s.branch.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            print!(
-                "{}",
-                ui::table(
-                    &["SESSION", "PROJECT", "STATUS", "RUNTIME", "AGENT", "BRANCH"],
-                    &rows
-                )
-            );
-            Ok(())
-        }
+        SessionCommand::Ls { all, json } => ls(config, all, json),
         SessionCommand::Kill { session, force } => {
             let mut manager = manager(config)?;
             let (s, note) = manager.kill(&session, force).map_err(session_error)?;
@@ -184,6 +90,7 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
             if let Some(note) = note {
                 eprintln!("{note}");
             }
+            start_queued(&mut manager);
             Ok(())
         }
         SessionCommand::Restore { session } => {
@@ -192,30 +99,144 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
             println!("restored {} ({})", s.id, s.reason.as_deref().unwrap_or(""));
             Ok(())
         }
-        SessionCommand::Attach { session } => {
-            let manager = manager(config)?;
-            manager
-                .store
-                .session(&session)
-                .map_err(|e| session_error(e.into()))?;
-            let argv = manager.tmux.attach_command(&session);
-            let status = std::process::Command::new(&argv[0])
-                .args(&argv[1..])
-                .status()?;
-            if !status.success() {
-                return Err(CommandError::external(format!(
-                    "tmux attach exited with {status}"
-                )));
-            }
-            Ok(())
-        }
+        SessionCommand::Attach { session } => attach(config, &session),
+        SessionCommand::Cleanup {
+            project,
+            dry_run,
+            force,
+        } => cleanup(config, project.as_deref(), dry_run, force),
     }
 }
 
-/// The activity names ao stores, from what agents report.
+fn ls(config: Option<PathBuf>, all: bool, json: bool) -> Result<()> {
+    let manager = manager(config)?;
+    let sessions = manager.list(None, all).map_err(session_error)?;
+    if json {
+        let items: Vec<serde_json::Value> = sessions
+            .iter()
+            .map(|(s, alive)| {
+                let mut v = serde_json::to_value(s).unwrap();
+                v["alive"] = serde_json::json!(alive);
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "sessions": items })).unwrap()
+        );
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = sessions
+        .iter()
+        .map(|(s, alive)| {
+            vec![
+                s.id.clone(),
+                s.project_id.clone(),
+                s.status.clone(),
+                format!(
+                    "{} ({})",
+                    if *alive { "running" } else { "stopped" },
+                    s.runtime.as_deref().unwrap_or("tmux")
+                ),
+                s.agent.clone().unwrap_or_default(),
+                s.branch.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        ui::table(
+            &["SESSION", "PROJECT", "STATUS", "RUNTIME", "AGENT", "BRANCH"],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+fn attach(config: Option<PathBuf>, id: &str) -> Result<()> {
+    let manager = manager(config)?;
+    let session = manager
+        .store
+        .session(id)
+        .map_err(|e| session_error(e.into()))?;
+    let runtime = manager.runtimes.of(&session).map_err(session_error)?;
+    let argv = runtime.attach_command(id);
+    let status = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .status()?;
+    if !status.success() {
+        return Err(CommandError::external(format!(
+            "{} attach exited with {status}",
+            runtime.kind()
+        )));
+    }
+    Ok(())
+}
+
+fn cleanup(
+    config: Option<PathBuf>,
+    project: Option<&str>,
+    dry_run: bool,
+    force: bool,
+) -> Result<()> {
+    let mut manager = manager(config)?;
+    if dry_run {
+        let candidates = manager.cleanup_candidates(project).map_err(session_error)?;
+        if candidates.is_empty() {
+            println!("nothing to clean up");
+        }
+        for c in candidates {
+            println!("would clean up {} ({})", c.id, c.reason);
+        }
+        return Ok(());
+    }
+    let results = manager.cleanup(project, force).map_err(session_error)?;
+    if results.is_empty() {
+        println!("nothing to clean up");
+    }
+    let mut failed = 0;
+    for (candidate, result) in results {
+        match result {
+            Ok(note) => {
+                println!("cleaned up {} ({})", candidate.id, candidate.reason);
+                if let Some(note) = note {
+                    eprintln!("  {note}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("could not clean up {}: {e}", candidate.id);
+            }
+        }
+    }
+    start_queued(&mut manager);
+    if failed > 0 {
+        return Err(CommandError::external(format!(
+            "{failed} session(s) could not be cleaned up"
+        )));
+    }
+    Ok(())
+}
+
+/// Freed slots go to queued tasks at once, daemon or not.
+pub fn start_queued(manager: &mut SessionManager) {
+    match manager.drain_queue() {
+        Ok(results) => {
+            for result in results {
+                match result {
+                    Ok(s) => println!("started queued task as {}", s.id),
+                    Err(e) => eprintln!("a queued task failed to start: {e}"),
+                }
+            }
+        }
+        Err(e) => eprintln!("cannot read the spawn queue: {e}"),
+    }
+}
+
+/// The activity names ao stores, from the phases agents report.
 fn normalize_state(state: &str) -> &'static str {
     match state.replace('_', "-").as_str() {
-        "working" | "pr-created" => "active",
+        "working" | "pr-created" | "started" => "active",
         "ready" | "completed" => "ready",
         "idle" => "idle",
         "needs-input" | "waiting" => "waiting_input",
@@ -230,66 +251,11 @@ pub fn report(
     state: &str,
     note: Option<String>,
 ) -> Result<()> {
-    // No plugins or tmux needed: just the store.
+    // No plugins or runtimes needed: just the store.
     let ctx = Context::new(config)?;
     let mut store = Store::open(&ctx.paths.data).map_err(CommandError::external)?;
-    let activity = normalize_state(state);
     store
-        .transition(
-            session,
-            &ao_core::state::Transition {
-                activity: Some(activity.into()),
-                event: "activity.reported".into(),
-                reason: note.clone(),
-                data: Some(serde_json::json!({ "reported": state, "note": note })),
-                ..Default::default()
-            },
-        )
+        .record_report(session, normalize_state(state), note.as_deref(), state)
         .map_err(|e| session_error(e.into()))?;
-    Ok(())
-}
-
-/// How long a reported activity is trusted before the screen decides again.
-const REPORT_FRESH_MS: i64 = 10 * 60 * 1000;
-
-pub fn status(config: Option<PathBuf>, json: bool, all: bool) -> Result<()> {
-    let mut manager = manager(config)?;
-    let sessions = manager.list(None, all).map_err(session_error)?;
-    let activities = manager.activities(&sessions, REPORT_FRESH_MS);
-    if json {
-        let items: Vec<serde_json::Value> = sessions
-            .iter()
-            .zip(&activities)
-            .map(|((s, alive), (activity, source))| {
-                let mut v = serde_json::to_value(s).unwrap();
-                v["alive"] = serde_json::json!(alive);
-                v["activity"] = serde_json::json!(activity);
-                v["activitySource"] = serde_json::json!(source);
-                v
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "sessions": items })).unwrap()
-        );
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = sessions
-        .iter()
-        .zip(&activities)
-        .map(|((s, _), (activity, source))| {
-            vec![
-                s.id.clone(),
-                s.status.clone(),
-                format!("{activity} ({source})"),
-                s.branch.clone().unwrap_or_default(),
-                s.pr_url.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    print!(
-        "{}",
-        ui::table(&["SESSION", "STATUS", "ACTIVITY", "BRANCH", "PR"], &rows)
-    );
     Ok(())
 }

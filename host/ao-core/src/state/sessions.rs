@@ -34,6 +34,12 @@ pub struct Session {
     pub prompt: Option<String>,
     pub pr_number: Option<i64>,
     pub pr_url: Option<String>,
+    /// `open`, `draft`, `merged`, `closed`.
+    pub pr_state: Option<String>,
+    /// CI summary: `pending`, `passing`, `failing`.
+    pub ci: Option<String>,
+    /// Review decision: `approved`, `changes_requested`, `pending`.
+    pub review: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -99,7 +105,7 @@ pub struct SessionEvent {
 
 pub(super) const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
                        runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at, \
-                       activity_source, activity_at, reported_activity, reported_at, agent_session_id";
+                       activity_source, activity_at, reported_activity, reported_at, agent_session_id, pr_state, ci, review";
 
 pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -125,6 +131,9 @@ pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         reported_activity: r.get(19)?,
         reported_at: r.get(20)?,
         agent_session_id: r.get(21)?,
+        pr_state: r.get(22)?,
+        ci: r.get(23)?,
+        review: r.get(24)?,
     })
 }
 

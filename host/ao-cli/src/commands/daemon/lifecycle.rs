@@ -1,0 +1,94 @@
+//! The lifecycle loop: each cycle lists every session (one liveness query
+//! per runtime), concludes activities (one screen capture per runtime),
+//! starts queued tasks when slots free up, and publishes a snapshot for the
+//! HTTP API. Between cycles it watches the database's `data_version`, so a
+//! change made by any `ao` command is picked up within a fraction of a
+//! second instead of at the next cycle.
+
+use ao_sessions::SessionManager;
+use ao_sessions::reconcile::AgeLimits;
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// What the daemon last saw; served by the API.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub cycles: u64,
+    pub at_ms: i64,
+    /// How long the last cycle took.
+    pub cycle_ms: u64,
+    pub sessions: Vec<serde_json::Value>,
+    pub queued: usize,
+}
+
+pub type Shared = Arc<RwLock<Snapshot>>;
+
+/// How often the database is checked for changes made by other commands.
+const CHANGE_POLL: Duration = Duration::from_millis(200);
+
+pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
+    let limits = AgeLimits::default();
+    let mut seen_version = None;
+    let mut last_cycle: Option<Instant> = None;
+    loop {
+        let version = manager.store.data_version().ok();
+        let due = last_cycle.is_none_or(|t| t.elapsed() >= interval);
+        if due || version != seen_version {
+            let started = Instant::now();
+            let snapshot = cycle(&mut manager, &limits);
+            let mut guard = shared.write().unwrap_or_else(|e| e.into_inner());
+            let cycles = guard.cycles + 1;
+            *guard = Snapshot {
+                cycles,
+                cycle_ms: started.elapsed().as_millis() as u64,
+                ..snapshot
+            };
+            drop(guard);
+            // Our own writes do not move our connection's data_version.
+            seen_version = manager.store.data_version().ok();
+            last_cycle = Some(started);
+        }
+        std::thread::sleep(CHANGE_POLL);
+    }
+}
+
+fn cycle(manager: &mut SessionManager, limits: &AgeLimits) -> Snapshot {
+    if let Ok(started) = manager.drain_queue() {
+        for result in started {
+            match result {
+                Ok(s) => tracing::info!("started queued task as {}", s.id),
+                Err(e) => tracing::warn!("a queued task failed to start: {e}"),
+            }
+        }
+    }
+    let sessions = match manager.list(None, false) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot list sessions: {e}");
+            return Snapshot::default();
+        }
+    };
+    let observed = manager.observe(&sessions, limits);
+    let items = sessions
+        .iter()
+        .zip(&observed)
+        .map(|((s, alive), o)| {
+            // The stored row may have just changed; read it back fresh.
+            let s = manager.store.session(&s.id).unwrap_or_else(|_| s.clone());
+            let mut v = serde_json::to_value(&s).unwrap_or_default();
+            v["alive"] = serde_json::json!(alive);
+            v["activity"] = serde_json::json!(o.activity_name());
+            v["activitySource"] = serde_json::json!(o.source_name());
+            v
+        })
+        .collect();
+    Snapshot {
+        cycles: 0,
+        at_ms: ao_core::state::now_ms(),
+        cycle_ms: 0,
+        sessions: items,
+        queued: manager.store.queued_spawns().map(|q| q.len()).unwrap_or(0),
+    }
+}

@@ -1,0 +1,216 @@
+//! `ao start` / `ao stop`: the daemon. One per data directory, held by an
+//! OS file lock (released by the kernel if the daemon dies, so a crash never
+//! leaves a stale lock). It runs the lifecycle loop on its own thread and
+//! serves the HTTP API on 127.0.0.1. Stopping it leaves sessions running;
+//! a new daemon re-adopts them, since all it needs is in the store and the
+//! runtimes.
+
+mod api;
+mod lifecycle;
+
+use crate::context::Context;
+use crate::error::{CommandError, Result};
+use anstream::{eprintln, println};
+use std::fs::{File, OpenOptions};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+fn lock_path(data: &Path) -> PathBuf {
+    data.join("daemon.lock")
+}
+
+fn info_path(data: &Path) -> PathBuf {
+    data.join("daemon.json")
+}
+
+fn log_path(data: &Path) -> PathBuf {
+    data.join("logs").join("daemon.log")
+}
+
+fn open_lock(data: &Path) -> Result<File> {
+    std::fs::create_dir_all(data)?;
+    Ok(OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(data))?)
+}
+
+fn running_info(data: &Path) -> serde_json::Value {
+    let info = std::fs::read_to_string(info_path(data)).unwrap_or_default();
+    serde_json::from_str(&info).unwrap_or_default()
+}
+
+/// Takes the daemon lock, or says who holds it.
+fn acquire(data: &Path) -> Result<File> {
+    let file = open_lock(data)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => {
+            let v = running_info(data);
+            Err(CommandError::user(format!(
+                "ao is already running for {} (pid {}, http://127.0.0.1:{})",
+                data.display(),
+                v["pid"],
+                v["port"]
+            ))
+            .hint("stop it with `ao stop`, or set AO_HOME to run a separate instance"))
+        }
+    }
+}
+
+pub fn start(
+    config: Option<PathBuf>,
+    port: Option<u16>,
+    interval: u64,
+    detach: bool,
+) -> Result<()> {
+    let ctx = Context::new(config.clone())?;
+    let data = ctx.paths.data.clone();
+    if detach {
+        return start_detached(&data);
+    }
+    let _lock = acquire(&data)?;
+    let port = port.unwrap_or(ctx.config.port);
+    drop(ctx);
+
+    // The lifecycle loop, on its own thread (plugin calls and runtimes are
+    // blocking). Its manager is built there; failures come back here.
+    let shared: lifecycle::Shared = Arc::new(RwLock::new(lifecycle::Snapshot::default()));
+    let interval = Duration::from_secs(interval.max(1));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), CommandError>>();
+    let loop_shared = shared.clone();
+    std::thread::Builder::new()
+        .name("ao-lifecycle".into())
+        .spawn(move || match super::session::manager(config) {
+            Ok(manager) => {
+                let _ = ready_tx.send(Ok(()));
+                lifecycle::run(manager, interval, loop_shared);
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+            }
+        })?;
+    ready_rx
+        .recv()
+        .map_err(|_| CommandError::external("the lifecycle loop failed to start"))??;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| {
+                CommandError::user(format!("cannot listen on 127.0.0.1:{port}: {e}"))
+                    .hint("pick another with --port or `port:` in the config")
+            })?;
+        let port = listener.local_addr()?.port();
+        let info = serde_json::json!({ "pid": std::process::id(), "port": port });
+        std::fs::write(info_path(&data), info.to_string())?;
+        println!(
+            "ao is running: http://127.0.0.1:{port} (pid {}); stop it with `ao stop`",
+            std::process::id()
+        );
+        let shutdown = async {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("signal handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        axum::serve(listener, api::router(shared, data.clone()))
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        let _ = std::fs::remove_file(info_path(&data));
+        eprintln!("ao stopped; sessions keep running");
+        Ok::<(), CommandError>(())
+    })
+}
+
+/// Runs this same command without `--detach` in its own process group,
+/// logging to the data directory, and returns once it serves (or failed).
+fn start_detached(data: &Path) -> Result<()> {
+    // Refuse early, with the running daemon's address, if there is one.
+    drop(acquire(data)?);
+    let log = log_path(data);
+    std::fs::create_dir_all(log.parent().unwrap_or(data))?;
+    let out = File::create(&log)?;
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--detach" && a != "-d")
+        .collect();
+    let _ = std::fs::remove_file(info_path(data));
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        // Its own process group: a Ctrl-C in this terminal does not reach it.
+        .process_group(0)
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(CommandError::external(format!(
+                "the daemon exited at start ({status}):\n{}",
+                tail.trim()
+            )));
+        }
+        let info = running_info(data);
+        if info["pid"].as_u64() == Some(child.id() as u64) {
+            println!(
+                "ao is running in the background: http://127.0.0.1:{} (pid {}); logs in {}",
+                info["port"],
+                child.id(),
+                log.display()
+            );
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(CommandError::external(format!(
+                "the daemon did not start within 15 s; see {}",
+                log.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn stop(config: Option<PathBuf>) -> Result<()> {
+    let ctx = Context::new(config)?;
+    let data = ctx.paths.data;
+    let lock = open_lock(&data)?;
+    if lock.try_lock().is_ok() {
+        return Err(CommandError::user("ao is not running"));
+    }
+    let pid = running_info(&data)["pid"].as_u64().ok_or_else(|| {
+        CommandError::external("the daemon holds the lock but left no pid; is it still starting?")
+    })?;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    if !status.success() {
+        return Err(CommandError::external(format!(
+            "could not signal the daemon (pid {pid})"
+        )));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lock.try_lock().is_err() {
+        if Instant::now() > deadline {
+            return Err(CommandError::external(format!(
+                "the daemon (pid {pid}) did not stop within 10 s"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!("stopped ao (pid {pid}); sessions keep running");
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Reading an agent's transcript for its plugin. The plugin names paths;
+//! the host reads only those inside the directories the plugin was granted
+//! (or the session's workspace), and only the tail.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// How much of the end of a transcript a plugin sees.
+pub const TAIL_BYTES: u64 = 64 * 1024;
+
+/// The end of a transcript and when it was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    pub path: PathBuf,
+    pub text: String,
+    pub modified_ms: i64,
+}
+
+/// The tail of the first readable path: a directory stands for its most
+/// recently written file. Paths outside `allowed` are skipped.
+pub fn read_tail(paths: &[String], allowed: &[PathBuf], home: Option<&Path>) -> Option<Tail> {
+    let allowed: Vec<PathBuf> = allowed
+        .iter()
+        .filter_map(|d| d.canonicalize().ok())
+        .collect();
+    for raw in paths {
+        let Some(path) = expand(raw, home) else {
+            continue;
+        };
+        let Ok(path) = path.canonicalize() else {
+            continue;
+        };
+        if !allowed.iter().any(|dir| path.starts_with(dir)) {
+            tracing::debug!(
+                "transcript {} is outside the plugin's grant",
+                path.display()
+            );
+            continue;
+        }
+        let file = if path.is_dir() {
+            newest_file(&path)
+        } else {
+            Some(path)
+        };
+        if let Some(tail) = file.and_then(|f| tail_of(&f)) {
+            return Some(tail);
+        }
+    }
+    None
+}
+
+fn expand(raw: &str, home: Option<&Path>) -> Option<PathBuf> {
+    match raw.strip_prefix('~') {
+        Some(rest) => Some(home?.join(rest.trim_start_matches('/'))),
+        None => Some(PathBuf::from(raw)),
+    }
+}
+
+fn modified_ms(meta: &std::fs::Metadata) -> Option<i64> {
+    let modified = meta.modified().ok()?;
+    Some(modified.duration_since(UNIX_EPOCH).ok()?.as_millis() as i64)
+}
+
+fn newest_file(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            meta.is_file()
+                .then(|| (modified_ms(&meta).unwrap_or(0), entry.path()))
+        })
+        .max()
+        .map(|(_, path)| path)
+}
+
+fn tail_of(path: &Path) -> Option<Tail> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    let start = meta.len().saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    // Cut a record split by the window, so the plugin sees whole lines.
+    if start > 0
+        && let Some(newline) = text.find('\n')
+    {
+        text.drain(..=newline);
+    }
+    Some(Tail {
+        path: path.to_path_buf(),
+        text,
+        modified_ms: modified_ms(&meta)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_granted_directories_are_read_and_a_directory_means_its_newest_file() {
+        let root = tempfile::tempdir().unwrap();
+        let granted = root.path().join("projects");
+        let secret = root.path().join("secret");
+        std::fs::create_dir_all(&granted).unwrap();
+        std::fs::create_dir_all(&secret).unwrap();
+        std::fs::write(secret.join("key"), "TOKEN").unwrap();
+        std::fs::write(granted.join("old.jsonl"), "{\"old\":1}\n").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(granted.join("new.jsonl"), "{\"new\":1}\n").unwrap();
+
+        let allowed = [granted.clone()];
+        let escape = format!("{}/../secret/key", granted.display());
+        assert_eq!(read_tail(&[escape], &allowed, None), None);
+        assert_eq!(
+            read_tail(&[secret.join("key").display().to_string()], &allowed, None),
+            None
+        );
+
+        let tail = read_tail(&[granted.display().to_string()], &allowed, None).unwrap();
+        assert!(tail.path.ends_with("new.jsonl"));
+        assert_eq!(tail.text, "{\"new\":1}\n");
+        assert!(tail.modified_ms > 0);
+
+        let home_relative = read_tail(
+            &["~/projects/old.jsonl".into()],
+            &allowed,
+            Some(root.path()),
+        );
+        assert_eq!(home_relative.unwrap().text, "{\"old\":1}\n");
+    }
+
+    #[test]
+    fn a_long_transcript_is_cut_to_whole_lines_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(100));
+        let body: String = (0..2000).map(|_| line.as_str()).collect();
+        std::fs::write(
+            dir.path().join("t.jsonl"),
+            format!("{body}{{\"last\":true}}\n"),
+        )
+        .unwrap();
+        let tail = read_tail(
+            &[dir.path().join("t.jsonl").display().to_string()],
+            &[dir.path().to_path_buf()],
+            None,
+        )
+        .unwrap();
+        assert!(tail.text.len() as u64 <= TAIL_BYTES);
+        assert!(
+            tail.text.starts_with("{\"pad\""),
+            "starts on a record boundary"
+        );
+        assert!(tail.text.ends_with("{\"last\":true}\n"));
+    }
+}
