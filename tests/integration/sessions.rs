@@ -366,7 +366,7 @@ fn reports_from_agents_show_in_status_and_the_screen_is_the_fallback() {
     let s = status(&f);
     assert_eq!(
         (s["activity"].as_str(), s["activitySource"].as_str()),
-        (Some("ready"), Some("report")),
+        (Some("ready"), Some("hook")),
         "{s}"
     );
     // From a hook, a report for an unknown session never fails the agent.
