@@ -3,10 +3,13 @@
 mod agents;
 mod cli;
 mod containment;
+mod daemon;
 mod helpers;
 mod js_plugin;
 mod loading;
 mod notifiers;
+mod queue;
+mod session_fixture;
 mod sessions;
 
 /// Every `*.rs` file here must be a module above, so no test is forgotten.

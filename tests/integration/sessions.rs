@@ -1,138 +1,10 @@
-//! Sessions end to end through the real `ao` binary: real git (a bare origin
-//! and a clone), real tmux on an isolated socket, and a scripted agent that
-//! behaves like a coding CLI (shows a prompt, reads its task, edits, commits).
+//! Sessions end to end through the real `ao` binary (see [`crate::session_fixture`]).
 
+use crate::session_fixture::{Fixture, eventually, git};
 use ao_tests::AoEnv;
 use ao_tests::ao_binary::describe;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// The stand-in coding agent: prompt, read lines, act on the task, repeat.
-const AGENT: &str = r#"#!/bin/sh
-printf 'agent> '
-while IFS= read -r line; do
-  printf '%s\n' "$line" >> .agent-input.txt
-  case "$line" in
-    *"Fix the README"*) echo "fixed" >> README.md; git add README.md; git commit -qm "agent: fix the README"; echo "committed";;
-  esac
-  printf 'agent> '
-done
-"#;
-
-struct Fixture {
-    env: AoEnv,
-    clone: PathBuf,
-    tmux_dir: PathBuf,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", "ao-test", "kill-server"])
-            .env("TMUX_TMPDIR", &self.tmux_dir)
-            .output();
-    }
-}
-
-impl Fixture {
-    fn new(extra_project_yaml: &str) -> Fixture {
-        Fixture::with_agent(None, extra_project_yaml)
-    }
-
-    /// `agent_command`: a YAML list replacing the scripted agent.
-    fn with_agent(agent_command: Option<&str>, extra_project_yaml: &str) -> Fixture {
-        let env = AoEnv::new();
-        let root = env.dir.path();
-        let origin = root.join("origin.git");
-        let clone = root.join("web");
-        git(
-            root,
-            &[
-                "init",
-                "-q",
-                "--bare",
-                "-b",
-                "main",
-                origin.to_str().unwrap(),
-            ],
-        );
-        git(
-            root,
-            &[
-                "clone",
-                "-q",
-                origin.to_str().unwrap(),
-                clone.to_str().unwrap(),
-            ],
-        );
-        for (k, v) in [("user.name", "dev"), ("user.email", "dev@example.com")] {
-            git(&clone, &["config", k, v]);
-        }
-        std::fs::write(clone.join("README.md"), "hello\n").unwrap();
-        git(&clone, &["add", "."]);
-        git(&clone, &["commit", "-q", "-m", "first"]);
-        git(&clone, &["push", "-q", "origin", "main"]);
-        let agent = root.join("fake-agent.sh");
-        std::fs::write(&agent, AGENT).unwrap();
-        let command = agent_command
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("[sh, {}]", agent.display()));
-        env.write_config(&format!(
-            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: custom\n    agentConfig:\n      command: {command}\n{extra_project_yaml}",
-            clone.display(),
-        ));
-        let tmux_dir = root.join("tmux");
-        std::fs::create_dir_all(&tmux_dir).unwrap();
-        Fixture {
-            env,
-            clone,
-            tmux_dir,
-        }
-    }
-
-    fn ao(&self, args: &[&str]) -> std::process::Output {
-        let mut cmd = self.env.command();
-        // The worktree's commits need an identity; HOME is isolated.
-        cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &self.tmux_dir)
-            .env("GIT_AUTHOR_NAME", "agent")
-            .env("GIT_AUTHOR_EMAIL", "agent@example.com")
-            .env("GIT_COMMITTER_NAME", "agent")
-            .env("GIT_COMMITTER_EMAIL", "agent@example.com");
-        cmd.args(args).output().unwrap()
-    }
-
-    fn sessions(&self) -> Vec<serde_json::Value> {
-        let out = self.ao(&["session", "ls", "--all", "--json"]);
-        assert!(out.status.success(), "{}", describe(&out));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["sessions"].as_array().unwrap().clone()
-    }
-}
-
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn spawn_work_send_and_kill() {
@@ -444,76 +316,110 @@ fn restore_after_the_tmux_session_is_killed_and_the_worktree_removed() {
 }
 
 #[test]
-fn the_daemon_serves_sessions_notices_exits_and_stops_without_killing_sessions() {
+fn send_waits_while_the_agent_is_busy_and_restores_a_dead_session_first() {
     let f = Fixture::new("");
+    assert!(f.ao(&["spawn", "--prompt", "first task"]).status.success());
+    let worktree = PathBuf::from(
+        f.sessions()[0]["workspacePath"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let input = || std::fs::read_to_string(worktree.join(".agent-input.txt")).unwrap_or_default();
+
+    // The agent's hook says it is working: a send waits, and gives up with advice.
     assert!(
-        f.ao(&["spawn", "--prompt", "Fix the README typo"])
+        f.ao(&["report", "working", "--session", "web-1"])
             .status
             .success()
     );
-    let mut daemon = {
+    let out = f.ao(&["send", "--timeout", "1", "web-1", "too early"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("still busy") && stderr.contains("--no-wait"),
+        "{stderr}"
+    );
+    assert!(!input().contains("too early"), "nothing was typed");
+
+    // It finishes its turn while a send waits: the message goes in then.
+    let reporter = {
         let mut cmd = f.env.command();
         cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &f.tmux_dir)
-            .args(["start", "--port", "0", "--interval", "1"]);
-        cmd.stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+            .env("TMUX_TMPDIR", &f.tmux_dir);
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            cmd.args(["report", "ready", "--session", "web-1"])
+                .output()
+                .unwrap()
+        })
     };
-    let info = f.env.dir.path().join("data/ao/daemon.json");
-    eventually("the daemon to listen", || info.exists());
-    let port = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&info).unwrap())
-        .unwrap()["port"]
-        .as_u64()
-        .unwrap();
-    let get = |path: &str| -> serde_json::Value {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port as u16)).unwrap();
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        s.read_to_string(&mut text).unwrap();
-        serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
-    };
-    assert_eq!(get("/api/health")["ok"], true);
-    assert_eq!(get("/api/sessions")["sessions"][0]["id"], "web-1");
-
-    // One daemon per data directory.
-    let out = f.ao(&["start", "--port", "0"]);
-    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let out = f.ao(&["send", "--timeout", "30", "web-1", "after the turn"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(reporter.join().unwrap().status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("already running"),
+        String::from_utf8_lossy(&out.stdout).contains("waited"),
         "{}",
         describe(&out)
     );
-
-    // The agent's process ends: the lifecycle loop records it within a cycle or two.
-    let _ = Command::new("tmux")
-        .args(["-L", "ao-test", "send-keys", "-t", "=web-1:", "C-d"])
-        .env("TMUX_TMPDIR", &f.tmux_dir)
-        .output();
-    eventually("the exit to be recorded", || {
-        get("/api/sessions")["sessions"][0]["activity"] == "exited"
+    eventually("the message to arrive", || {
+        input().contains("after the turn")
     });
 
-    let out = f.ao(&["stop"]);
-    assert!(out.status.success(), "{}", describe(&out));
-    assert!(daemon.wait().unwrap().success());
-    assert!(!info.exists());
-    // Stopping the daemon left the tmux server and its session in place.
-    let sessions = Command::new("tmux")
-        .args(["-L", "ao-test", "list-sessions", "-F", "#{session_name}"])
+    // The agent's session is gone: send restores it, then delivers.
+    let _ = Command::new("tmux")
+        .args(["-L", "ao-test", "kill-session", "-t", "=web-1"])
         .env("TMUX_TMPDIR", &f.tmux_dir)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&sessions.stdout).contains("web-1"));
-    assert_eq!(
-        f.ao(&["stop"]).status.code(),
-        Some(1),
-        "not running any more"
+        .output();
+    let out = f.ao(&["send", "web-1", "are you back?"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("restored web-1 first"));
+    eventually("the message to reach the restored agent", || {
+        input().contains("are you back?")
+    });
+}
+
+#[test]
+fn a_missing_tmux_is_named_with_the_install_command_and_nothing_is_made() {
+    let f = Fixture::new("");
+    let mut cmd = f.env.command();
+    // Only the shell utilities git2 does not need: no tmux anywhere.
+    let empty = f.env.dir.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    cmd.env("PATH", &empty)
+        .args(["spawn", "--prompt", "anything"]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tmux is not installed") && stderr.contains("apt-get install tmux"),
+        "{stderr}"
     );
+    assert!(f.sessions().is_empty(), "no session recorded");
+    assert!(!f.env.dir.path().join("data/ao/worktrees/web").exists());
+}
+
+#[test]
+fn status_watch_redraws_until_interrupted() {
+    let f = Fixture::new("");
+    assert!(f.ao(&["spawn", "--prompt", "first task"]).status.success());
+    let mut cmd = f.env.command();
+    cmd.env("AO_TMUX_SOCKET", "ao-test")
+        .env("TMUX_TMPDIR", &f.tmux_dir)
+        .args(["status", "--watch", "--interval", "1"])
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = reader.join().unwrap();
+    assert!(text.matches("web-1").count() >= 2, "redrawn:\n{text}");
+    // Not a terminal: no screen-clearing escapes in the output.
+    assert!(!text.contains("\x1b[2J"), "{text:?}");
 }

@@ -104,7 +104,11 @@ pub fn batch_spawn(config: Option<PathBuf>, args: BatchSpawnArgs) -> Result<()> 
     let mut failures = 0;
     for issue in args.issues {
         if !seen.insert(issue.clone()) {
-            report.push(serde_json::json!({ "issue": issue, "outcome": "skipped", "reason": "listed twice" }));
+            let entry = serde_json::json!({ "issue": issue, "outcome": "skipped", "reason": "listed twice" });
+            if !args.json {
+                print_line(&entry);
+            }
+            report.push(entry);
             continue;
         }
         let request = SpawnRequest {

@@ -74,6 +74,8 @@ pub fn start(
         return start_detached(&data);
     }
     let _lock = acquire(&data)?;
+    // Left by a daemon that crashed: its address is no longer true.
+    let _ = std::fs::remove_file(info_path(&data));
     let port = port.unwrap_or(ctx.config.port);
     drop(ctx);
 

@@ -1,0 +1,135 @@
+//! The session fixture: an isolated HOME with a real git project (a bare
+//! origin and a clone), real tmux on an isolated socket, and a scripted agent
+//! that behaves like a coding CLI (shows a prompt, reads its task, edits, commits).
+
+use ao_tests::AoEnv;
+use ao_tests::ao_binary::describe;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The stand-in coding agent: prompt, read lines, act on the task, repeat.
+pub const AGENT: &str = r#"#!/bin/sh
+printf 'agent> '
+while IFS= read -r line; do
+  printf '%s\n' "$line" >> .agent-input.txt
+  case "$line" in
+    *"Fix the README"*) echo "fixed" >> README.md; git add README.md; git commit -qm "agent: fix the README"; echo "committed";;
+  esac
+  printf 'agent> '
+done
+"#;
+
+pub struct Fixture {
+    pub env: AoEnv,
+    pub clone: PathBuf,
+    pub tmux_dir: PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", "ao-test", "kill-server"])
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .output();
+    }
+}
+
+impl Fixture {
+    pub fn new(extra_project_yaml: &str) -> Fixture {
+        Fixture::with_agent(None, extra_project_yaml)
+    }
+
+    /// `agent_command`: a YAML list replacing the scripted agent.
+    pub fn with_agent(agent_command: Option<&str>, extra_project_yaml: &str) -> Fixture {
+        let env = AoEnv::new();
+        let root = env.dir.path();
+        let origin = root.join("origin.git");
+        let clone = root.join("web");
+        git(
+            root,
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ],
+        );
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                origin.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        for (k, v) in [("user.name", "dev"), ("user.email", "dev@example.com")] {
+            git(&clone, &["config", k, v]);
+        }
+        std::fs::write(clone.join("README.md"), "hello\n").unwrap();
+        git(&clone, &["add", "."]);
+        git(&clone, &["commit", "-q", "-m", "first"]);
+        git(&clone, &["push", "-q", "origin", "main"]);
+        let agent = root.join("fake-agent.sh");
+        std::fs::write(&agent, AGENT).unwrap();
+        let command = agent_command
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("[sh, {}]", agent.display()));
+        env.write_config(&format!(
+            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: custom\n    agentConfig:\n      command: {command}\n{extra_project_yaml}",
+            clone.display(),
+        ));
+        let tmux_dir = root.join("tmux");
+        std::fs::create_dir_all(&tmux_dir).unwrap();
+        Fixture {
+            env,
+            clone,
+            tmux_dir,
+        }
+    }
+
+    pub fn ao(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = self.env.command();
+        // The worktree's commits need an identity; HOME is isolated.
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .env("GIT_AUTHOR_NAME", "agent")
+            .env("GIT_AUTHOR_EMAIL", "agent@example.com")
+            .env("GIT_COMMITTER_NAME", "agent")
+            .env("GIT_COMMITTER_EMAIL", "agent@example.com");
+        cmd.args(args).output().unwrap()
+    }
+
+    pub fn sessions(&self) -> Vec<serde_json::Value> {
+        let out = self.ao(&["session", "ls", "--all", "--json"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["sessions"].as_array().unwrap().clone()
+    }
+}
+
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
