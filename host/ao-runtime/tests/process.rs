@@ -414,11 +414,58 @@ fn attached_viewers_get_a_redraw_then_live_output_and_can_type() {
         &mut seen_second,
         "got: from a viewer size: 30 100",
     );
-    // Detaching leaves the session running.
+    // Detaching leaves the session running, back at its own size.
     drop(first);
     drop(second);
+    poll("the launch size to return", || {
+        let status = f.runtime.status("view-1").unwrap();
+        ((status.cols, status.rows) == (200, 50)).then_some(())
+    });
     f.runtime.send_text("view-1", "after").unwrap();
-    wait_for(&f.runtime, "view-1", "got: after");
+    wait_for(&f.runtime, "view-1", "got: after size: 50 200");
+}
+
+#[test]
+fn the_attach_client_drives_a_real_terminal_in_raw_mode_and_follows_its_size() {
+    let f = fixture();
+    f.runtime
+        .create(&echo_agent("inner", f.dir.path()))
+        .unwrap();
+    wait_for(&f.runtime, "inner", "ready:inner");
+    // The person's terminal is another session, running the attach client.
+    let person = LaunchSpec {
+        name: "outer".into(),
+        cwd: f.dir.path().to_path_buf(),
+        argv: f.runtime.attach_command("inner"),
+        env: Vec::new(),
+    };
+    f.runtime.create(&person).unwrap();
+    wait_for(&f.runtime, "outer", "ready:inner");
+
+    // Raw mode: keys go through at once, without waiting for Enter...
+    let mut keyboard = f.runtime.connect("outer").unwrap();
+    keyboard.write("abc").unwrap();
+    wait_for(&f.runtime, "inner", "abc");
+    keyboard.write("\r").unwrap();
+    wait_for(&f.runtime, "inner", "got: abc");
+    wait_for(&f.runtime, "outer", "got: abc");
+
+    // ...the inner terminal follows the outer one's size...
+    keyboard.resize(120, 40).unwrap();
+    poll("the size to follow", || {
+        let status = f.runtime.status("inner").unwrap();
+        ((status.cols, status.rows) == (120, 40)).then_some(())
+    });
+
+    // ...and Ctrl-] (no Enter) detaches, leaving the session running.
+    keyboard.write("\x1d").unwrap();
+    poll("the attach client to exit", || {
+        (f.runtime.sessions().unwrap().get("outer") == Some(&Liveness::Exited)).then_some(())
+    });
+    assert_eq!(f.runtime.status("outer").unwrap().exit_code, Some(0));
+    let screen = f.runtime.capture("outer", 50).unwrap();
+    assert!(screen.contains("detached from `inner`"), "{screen}");
+    assert!(f.runtime.is_alive("inner"));
 }
 
 #[test]

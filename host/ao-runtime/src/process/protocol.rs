@@ -8,7 +8,7 @@
 //! flows to the client) until either side closes it.
 //!
 //! ```text
-//! {"op":"status"}                      {"ok":true,"running":true,"exit_code":null,"pid":41,"supervisor_pid":40}
+//! {"op":"status"}                      {"ok":true,"running":true,"exit_code":null,"pid":41,"supervisor_pid":40,"cols":200,"rows":50}
 //! {"op":"capture","lines":50}          {"ok":true,"text":"$ ls\n..."}
 //! {"op":"write","text":"hi\r"}         {"ok":true}
 //! {"op":"paste","text":"a\nb"}         {"ok":true}
@@ -42,7 +42,8 @@ pub enum Request {
     /// Sets the terminal size (the program gets SIGWINCH).
     Resize { cols: u16, rows: u16 },
     /// Switches the connection to a raw terminal stream, optionally resizing
-    /// the terminal to the viewer's first.
+    /// the terminal to the viewer's first. When the last viewer leaves, the
+    /// terminal returns to its launch size.
     Attach {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cols: Option<u16>,
@@ -65,6 +66,9 @@ pub struct Status {
     pub pid: u32,
     /// The supervisor's pid.
     pub supervisor_pid: u32,
+    /// The terminal's current size.
+    pub cols: u16,
+    pub rows: u16,
 }
 
 /// The answer to one request.
@@ -213,11 +217,13 @@ mod tests {
             exit_code: Some(3),
             pid: 10,
             supervisor_pid: 9,
+            cols: 80,
+            rows: 24,
         });
         let json = serde_json::to_string(&reply).unwrap();
         assert_eq!(
             json,
-            r#"{"ok":true,"running":false,"exit_code":3,"pid":10,"supervisor_pid":9}"#
+            r#"{"ok":true,"running":false,"exit_code":3,"pid":10,"supervisor_pid":9,"cols":80,"rows":24}"#
         );
         let back: Reply = serde_json::from_str(&json).unwrap();
         assert_eq!(back, reply);

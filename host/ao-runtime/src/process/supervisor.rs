@@ -24,6 +24,7 @@ use super::{attach, pty};
 use rustix::process::{Pid, Signal};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Child, ExitCode};
@@ -136,6 +137,7 @@ fn start(launch: &Launch) -> Result<(UnixListener, Arc<Shared>, File, Child), St
         control,
         pid: child.id(),
         supervisor_pid: std::process::id(),
+        launch_size: (launch.cols, launch.rows),
         paths,
     });
     let state = serde_json::json!({
@@ -157,6 +159,8 @@ fn claim(dir: &Path, name: &str, socket: &Path) -> Result<UnixListener, String> 
     let _ = std::fs::remove_file(&temporary);
     let listener = UnixListener::bind(&temporary)
         .map_err(|e| format!("cannot listen on {}: {e}", temporary.display()))?;
+    // Only the user may connect (whatever the directory's permissions).
+    let _ = std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600));
     let linked = std::fs::hard_link(&temporary, socket);
     let _ = std::fs::remove_file(&temporary);
     match linked {
@@ -179,6 +183,9 @@ struct Shared {
     control: File,
     pid: u32,
     supervisor_pid: u32,
+    /// (cols, rows) the session started with, and returns to when no
+    /// viewer is attached.
+    launch_size: (u16, u16),
     paths: Paths,
 }
 
@@ -199,11 +206,14 @@ impl Shared {
 
     fn status(&self) -> Status {
         let session = self.lock();
+        let (cols, rows) = session.screen.size();
         Status {
             running: session.running,
             exit_code: session.exit_code,
             pid: self.pid,
             supervisor_pid: self.supervisor_pid,
+            cols,
+            rows,
         }
     }
 
@@ -454,7 +464,14 @@ fn attach(
             }
         }
     }
-    shared.lock().viewers.retain(|(viewer, _)| *viewer != id);
+    {
+        let mut session = shared.lock();
+        session.viewers.retain(|(viewer, _)| *viewer != id);
+        if session.viewers.is_empty() {
+            let (cols, rows) = shared.launch_size;
+            let _ = shared.resize(&mut session, cols, rows);
+        }
+    }
     let _ = writer.join();
     Ok(())
 }
