@@ -549,4 +549,11 @@ fn create_refuses_a_taken_name_and_says_why_a_program_cannot_start() {
     assert_eq!(names(&f.runtime), ["t-1"]);
     assert!(!f.runtime.socket("t-2").exists());
     assert!(f.runtime.create(&echo_agent("a/b", f.dir.path())).is_err());
+
+    let deep = runtime_on(&f.dir.path().join("d".repeat(100)));
+    let err = deep.create(&echo_agent("t-4", f.dir.path())).unwrap_err();
+    assert!(
+        err.to_string().contains("shorter runtime directory"),
+        "{err}"
+    );
 }

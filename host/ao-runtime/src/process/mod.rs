@@ -79,7 +79,8 @@ pub struct ProcessRuntime {
 impl ProcessRuntime {
     /// Sessions in `dir` (created when needed, private to the user), started
     /// with `supervisor` (program and leading args; the runtime appends
-    /// `serve` or `attach <socket>`), e.g. `[ao, "runtime-supervisor"]`.
+    /// `serve <name>` or `attach <socket>`, the supervisor `exec <argv>`),
+    /// e.g. `[ao, "runtime-supervisor"]`.
     pub fn new(dir: PathBuf, supervisor: Vec<String>) -> ProcessRuntime {
         ProcessRuntime { dir, supervisor }
     }
@@ -170,7 +171,7 @@ impl ProcessRuntime {
             .map_err(|e| format!("cannot create {}: {e}", paths.log.display()))?;
         let mut child = Command::new(&supervisor[0])
             .args(&supervisor[1..])
-            .arg("serve")
+            .args(["serve", &spec.name])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -231,10 +232,14 @@ impl Runtime for ProcessRuntime {
             return Err(fail("no program to run (empty argv)".into()));
         }
         let paths = Paths::new(&self.dir, name);
-        let length = paths.socket.as_os_str().len();
+        let length = paths.socket.as_os_str().len().max(
+            Paths::temporary_socket(&self.dir, u32::MAX)
+                .as_os_str()
+                .len(),
+        );
         if length > MAX_SOCKET_PATH {
             return Err(fail(format!(
-                "its socket path {} is {length} bytes, more than unix sockets allow; use a shorter runtime directory",
+                "its socket path {} would be up to {length} bytes, more than unix sockets allow; use a shorter runtime directory",
                 paths.socket.display()
             )));
         }

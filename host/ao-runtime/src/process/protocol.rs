@@ -165,6 +165,12 @@ impl Paths {
         }
     }
 
+    /// Where a supervisor with pid `pid` binds its socket before linking it
+    /// into place (see `supervisor::claim`).
+    pub fn temporary_socket(dir: &Path, pid: u32) -> PathBuf {
+        dir.join(format!(".{pid}.sock"))
+    }
+
     /// Removes every file of the session (missing ones are fine).
     pub fn remove_all(&self) {
         for path in [&self.socket, &self.state, &self.log] {

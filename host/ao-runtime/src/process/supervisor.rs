@@ -13,8 +13,9 @@
 //!
 //! [`main`] is the entry point of the supervisor program; its arguments are:
 //!
-//! - `serve`: run a session; its [`Launch`] comes as JSON on stdin, and one
-//!   [`Reply`] line on stdout says it is ready (or why it could not start);
+//! - `serve [name]`: run a session; its [`Launch`] comes as JSON on stdin,
+//!   and one [`Reply`] line on stdout says it is ready (or why it could not
+//!   start); the name is only there to tell supervisors apart in `ps`;
 //! - `attach <socket>`: a terminal client (see [`attach`](super::attach));
 //! - `exec <argv-json>`: internal, see [`pty`](super::pty).
 
@@ -40,7 +41,8 @@ const KILL_GRACE: Duration = Duration::from_secs(2);
 const VIEWER_QUEUE: usize = 1024;
 
 /// Runs the supervisor program with `args` (the arguments after the
-/// supervisor command, e.g. `["serve"]` or `["attach", "/path/web-1.sock"]`).
+/// supervisor command, e.g. `["serve", "web-1"]` or
+/// `["attach", "/path/web-1.sock"]`), passed on verbatim.
 pub fn main<I, S>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = S>,
@@ -49,12 +51,12 @@ where
     let args: Vec<String> = args.into_iter().map(Into::into).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["serve"] => serve(),
+        ["serve"] | ["serve", _] => serve(),
         ["attach", socket] => attach::run(Path::new(socket)),
         [pty::EXEC_MODE, argv] => pty::exec_child(argv),
         _ => {
             eprintln!(
-                "usage: serve (launch JSON on stdin) | attach <socket> | exec <argv-json>\n\
+                "usage: serve [name] (launch JSON on stdin) | attach <socket> | exec <argv-json>\n\
                  got: {args:?}"
             );
             ExitCode::from(2)
@@ -155,7 +157,7 @@ fn start(launch: &Launch) -> Result<(UnixListener, Arc<Shared>, File, Child), St
 /// accepts connections, so a socket file that refuses connections is always
 /// a stale one (which `sessions()` may safely remove).
 fn claim(dir: &Path, name: &str, socket: &Path) -> Result<UnixListener, String> {
-    let temporary = dir.join(format!(".new-{}.sock", std::process::id()));
+    let temporary = Paths::temporary_socket(dir, std::process::id());
     let _ = std::fs::remove_file(&temporary);
     let listener = UnixListener::bind(&temporary)
         .map_err(|e| format!("cannot listen on {}: {e}", temporary.display()))?;
