@@ -2,7 +2,7 @@
 //!
 //! It runs the program on the PTY, reads everything the program writes into
 //! a terminal emulator ([`Screen`]), and serves the session's unix socket
-//! (see [`protocol`](super::protocol)). It outlives the program (the last
+//! (see [`protocol`]). It outlives the program (the last
 //! screen stays readable and the exit status is kept, like tmux's
 //! `remain-on-exit`) and ends only when asked to `kill`.
 //!
@@ -16,8 +16,8 @@
 //! - `serve [name]`: run a session; its [`Launch`] comes as JSON on stdin,
 //!   and one [`Reply`] line on stdout says it is ready (or why it could not
 //!   start); the name is only there to tell supervisors apart in `ps`;
-//! - `attach <socket>`: a terminal client (see [`attach`](super::attach));
-//! - `exec <argv-json>`: internal, see [`pty`](super::pty).
+//! - `attach <socket>`: a terminal client (see [`attach`]);
+//! - `exec <argv-json>`: internal, see [`pty`].
 
 use super::protocol::{self, Launch, Paths, Reply, Request, Status};
 use super::screen::{self, Screen};
