@@ -4,12 +4,14 @@
 //! and the daemon. Two implement [`Runtime`]:
 //! - [`tmux::Tmux`] runs sessions on ao's own tmux socket, so the user's
 //!   tmux server is never touched;
-//! - `process` runs each agent under a small PTY supervisor process of its
-//!   own, reachable on a unix socket, so no tmux is needed and sessions
-//!   survive (and are re-adopted after) a daemon restart.
+//! - [`process::ProcessRuntime`] runs each agent under a small PTY
+//!   supervisor process of its own, reachable on a unix socket, so no tmux
+//!   is needed and sessions survive (and are re-adopted after) a daemon
+//!   restart.
 
 use std::collections::BTreeMap;
 
+pub mod process;
 pub mod tmux;
 
 /// What to start in a new session.
