@@ -9,7 +9,16 @@ mod ui;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// `ao runtime-supervisor …`: see [`ao_runtime::process`].
+pub const SUPERVISOR_COMMAND: &str = "runtime-supervisor";
+
 fn main() -> ExitCode {
+    // The process runtime's per-session supervisor is this same binary. It
+    // is internal (not in --help) and takes its arguments raw, so it is
+    // dispatched before clap, and before anything is printed.
+    if std::env::args().nth(1).as_deref() == Some(SUPERVISOR_COMMAND) {
+        return ao_runtime::process::supervisor::main(std::env::args().skip(2));
+    }
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
     match commands::run(cli) {

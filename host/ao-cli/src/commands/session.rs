@@ -7,8 +7,9 @@ use crate::error::{CommandError, Result};
 use crate::ui;
 use anstream::{eprintln, print, println};
 use ao_core::state::Store;
-use ao_runtime::Runtime;
+use ao_runtime::process::ProcessRuntime;
 use ao_runtime::tmux::Tmux;
+use ao_runtime::{Runtime, RuntimeError};
 use ao_sessions::{Runtimes, SessionError, SessionManager};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -23,11 +24,20 @@ pub fn tmux_socket() -> String {
 
 /// The runtimes this machine has; one that is missing fails only the
 /// sessions that use it.
-pub fn runtimes() -> Runtimes {
-    Runtimes::new().with(
-        "tmux",
-        Tmux::new(&tmux_socket()).map(|t| Box::new(t) as Box<dyn Runtime>),
-    )
+pub fn runtimes(paths: &ao_core::Paths) -> Runtimes {
+    let process = std::env::current_exe().map(|exe| {
+        let supervisor = vec![
+            exe.display().to_string(),
+            crate::SUPERVISOR_COMMAND.to_string(),
+        ];
+        Box::new(ProcessRuntime::new(paths.data.join("runtime"), supervisor)) as Box<dyn Runtime>
+    });
+    Runtimes::new()
+        .with(
+            "tmux",
+            Tmux::new(&tmux_socket()).map(|t| Box::new(t) as Box<dyn Runtime>),
+        )
+        .with("process", process.map_err(RuntimeError::Io))
 }
 
 pub fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
@@ -46,7 +56,8 @@ pub fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
             settings,
         )
     });
-    let manager = SessionManager::new(config, paths, store, runtimes(), catalog, settings_for);
+    let runtimes = runtimes(&paths);
+    let manager = SessionManager::new(config, paths, store, runtimes, catalog, settings_for);
     // Progress on slow steps, like git: only when a person is watching.
     Ok(if std::io::stderr().is_terminal() {
         let s = ui::styles();
