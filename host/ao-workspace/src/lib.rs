@@ -12,12 +12,15 @@
 //! configuration apply. Their progress can be followed through a callback
 //! that gets short, throttled messages like `cloning origin (42/120 objects)`.
 
+pub mod clone;
 mod git;
+pub mod kind;
 pub mod prepare;
 pub mod worktree;
 
 use std::path::PathBuf;
 
+pub use kind::{WorkspaceKind, attach, create, remove};
 pub use worktree::{RemoveError, Worktree, WorktreeSpec};
 
 /// What to create, for either kind.
