@@ -1,34 +1,15 @@
 //! Creating and removing a session's git worktree.
 
 use crate::WorkspaceError;
+use crate::git::{self, Throttle};
 use git2::{BranchType, Repository, StatusOptions, WorktreeAddOptions, WorktreePruneOptions};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::ffi::OsStr;
+use std::path::Path;
 
-/// What to create.
-#[derive(Debug, Clone)]
-pub struct WorktreeSpec {
-    /// The project's main checkout.
-    pub repo: PathBuf,
-    pub remote: String,
-    pub default_branch: String,
-    /// The session's new branch.
-    pub branch: String,
-    /// Where the worktree goes (outside the repository).
-    pub path: PathBuf,
-    /// A name for git's worktree metadata (the session id).
-    pub name: String,
-}
+/// The spec and result are shared with clones; these are their old names.
+pub use crate::{Workspace as Worktree, WorkspaceSpec as WorktreeSpec};
 
-/// A created worktree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Worktree {
-    pub path: PathBuf,
-    pub branch: String,
-    pub base_commit: String,
-}
-
-fn open(repo: &Path) -> Result<Repository, WorkspaceError> {
+pub(crate) fn open(repo: &Path) -> Result<Repository, WorkspaceError> {
     Repository::open(repo).map_err(|e| WorkspaceError::NotARepo {
         path: repo.display().to_string(),
         message: e.message().to_string(),
@@ -37,18 +18,36 @@ fn open(repo: &Path) -> Result<Repository, WorkspaceError> {
 
 /// Fetches `remote/branch` with the git command (credentials as the user has them).
 pub fn fetch(repo: &Path, remote: &str, branch: &str) -> Result<(), WorkspaceError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["fetch", "--quiet", remote, branch])
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()?;
-    if !out.status.success() {
+    fetch_with_progress(repo, remote, branch, None)
+}
+
+/// [`fetch`], reporting progress (`fetching origin/main (42/120 objects)`).
+pub fn fetch_with_progress(
+    repo: &Path,
+    remote: &str,
+    branch: &str,
+    progress: Option<&mut dyn FnMut(&str)>,
+) -> Result<(), WorkspaceError> {
+    let mut ignore = |_: &str| {};
+    let mut throttle = Throttle::new(
+        format!("fetching {remote}/{branch}"),
+        git::sink(progress, &mut ignore),
+    );
+    let args: [&OsStr; 6] = [
+        "-C".as_ref(),
+        repo.as_os_str(),
+        "fetch".as_ref(),
+        "--progress".as_ref(),
+        remote.as_ref(),
+        branch.as_ref(),
+    ];
+    let out = git::run(&args, &mut throttle)?;
+    if !out.success {
         return Err(WorkspaceError::Fetch {
             repo: repo.display().to_string(),
             remote: remote.into(),
             branch: branch.into(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: out.stderr,
         });
     }
     Ok(())
@@ -57,10 +56,18 @@ pub fn fetch(repo: &Path, remote: &str, branch: &str) -> Result<(), WorkspaceErr
 /// Fetches, creates the branch from `remote/default_branch`, adds the worktree.
 /// On failure nothing is left behind: the branch is deleted again.
 pub fn create(spec: &WorktreeSpec) -> Result<Worktree, WorkspaceError> {
+    create_with_progress(spec, None)
+}
+
+/// [`create`], reporting the fetch's progress.
+pub fn create_with_progress(
+    spec: &WorktreeSpec,
+    progress: Option<&mut dyn FnMut(&str)>,
+) -> Result<Worktree, WorkspaceError> {
     if spec.path.exists() {
         return Err(WorkspaceError::PathExists(spec.path.display().to_string()));
     }
-    fetch(&spec.repo, &spec.remote, &spec.default_branch)?;
+    fetch_with_progress(&spec.repo, &spec.remote, &spec.default_branch, progress)?;
     let repo = open(&spec.repo)?;
     let remote_ref = format!("refs/remotes/{}/{}", spec.remote, spec.default_branch);
     let base = repo
@@ -149,6 +156,15 @@ impl std::fmt::Display for RemoveError {
 
 /// Work that removing the worktree would lose; empty when it is safe.
 pub fn unsaved_work(worktree_path: &Path) -> Result<Vec<RemoveError>, WorkspaceError> {
+    unsaved_work_in(worktree_path, false)
+}
+
+/// [`unsaved_work`]; with `every_branch`, commits on any local branch (and
+/// the stash) count, not only those of HEAD: a clone's removal loses them all.
+pub(crate) fn unsaved_work_in(
+    worktree_path: &Path,
+    every_branch: bool,
+) -> Result<Vec<RemoveError>, WorkspaceError> {
     let repo = open(worktree_path)?;
     let mut problems = Vec::new();
     let mut opts = StatusOptions::new();
@@ -161,10 +177,24 @@ pub fn unsaved_work(worktree_path: &Path) -> Result<Vec<RemoveError>, WorkspaceE
     if !changed.is_empty() {
         problems.push(RemoveError::Uncommitted(changed));
     }
-    // Commits reachable from HEAD but from no remote-tracking branch.
+    // Commits reachable from HEAD (or any branch) but from no remote-tracking branch.
+    let mut walk = repo.revwalk()?;
+    let mut tips = 0;
     if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-        let mut walk = repo.revwalk()?;
         walk.push(head.id())?;
+        tips += 1;
+    }
+    if every_branch {
+        for glob in ["refs/heads/*", "refs/stash"] {
+            for reference in repo.references_glob(glob)? {
+                if let Ok(commit) = reference?.peel_to_commit() {
+                    walk.push(commit.id())?;
+                    tips += 1;
+                }
+            }
+        }
+    }
+    if tips > 0 {
         for reference in repo.references_glob("refs/remotes/*")? {
             if let Some(oid) = reference?.target() {
                 walk.hide(oid)?;

@@ -5,8 +5,10 @@
 
 pub mod locate;
 pub mod raw;
+mod schema;
 mod source;
 
+pub use schema::{SCHEMA_ID, json_schema};
 pub use source::Source;
 
 use raw::{RawConfig, RawPluginEntry};

@@ -3,117 +3,259 @@
 //! subsystems (projects, reactions, lifecycle…) are accepted as YAML values
 //! here and validated by their owners.
 
-use super::{ConfigError, Source};
+use super::{ConfigError, PRIORITIES, RUNTIMES, Source, WORKSPACES};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Default, Deserialize)]
+/// `agent-orchestrator.yaml`: ao's configuration, found in the repository (or above it); every key is optional.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Config")]
 pub struct RawConfig {
+    /// The JSON Schema of this file, for editors' completion and checks; ao ignores it.
     #[serde(rename = "$schema")]
     pub schema: Option<String>,
+    /// Port of the daemon's HTTP API on 127.0.0.1 (`ao start`); default 3000.
     pub port: Option<u16>,
+    /// Reserved for the dashboard's terminal server: accepted, not used yet.
     pub terminal_port: Option<u16>,
+    /// Most sessions running at once across all projects (1 or more); no limit when absent.
+    #[schemars(range(min = 1))]
     pub max_concurrent_sessions: Option<u32>,
+    /// Reserved (milliseconds an agent must stay idle to count as ready): accepted, not used yet.
     pub ready_threshold_ms: Option<u64>,
+    /// Defaults for every project: runtime, agent, workspace kind and notifiers.
     pub defaults: Option<RawDefaults>,
+    /// The repositories ao runs agents in, by project id (letters, digits, `-`, `_`).
+    #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER }))]
     pub projects: Option<BTreeMap<String, RawProject>>,
+    /// Notifier instances by name (letters, digits, `-`, `_`): a notifier plugin and its settings.
+    #[schemars(extend("propertyNames" = { "pattern": IDENTIFIER }))]
     pub notifiers: Option<BTreeMap<String, RawNotifier>>,
+    /// Which notifiers get events of each priority (urgent, action, warning, info); a priority not listed goes to `defaults.notifiers`, else to every notifier.
+    #[schemars(with = "Option<Routing>")]
     pub notification_routing: Option<BTreeMap<String, Vec<String>>>,
+    /// Reserved (automatic responses to CI failures, reviews and the like): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub reactions: Option<Value>,
+    /// Per-plugin switches, capability grants and resource limits, by plugin name.
     pub plugins: Option<BTreeMap<String, RawPluginEntry>>,
+    /// Reserved (the daemon's polling and session lifecycle settings): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub lifecycle: Option<Value>,
+    /// Reserved (the web dashboard's settings): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub dashboard: Option<Value>,
+    /// Reserved (keeping the machine awake while agents work): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub power: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `defaults`: what a project gets when it does not say.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Defaults")]
 pub struct RawDefaults {
+    /// Where agents run: `tmux` (default) or `process`.
+    #[schemars(with = "Option<Runtime>")]
     pub runtime: Option<String>,
+    /// The agent plugin: `claude-code` (default), `codex`, `aider`, `opencode`, `cursor`, `custom`, or the name of an installed agent plugin.
+    #[schemars(extend("examples" = AGENTS))]
     pub agent: Option<String>,
+    /// How each session's checkout is made: `worktree` (default, a git worktree of the project's checkout) or `clone` (a full, independent clone of its remote).
+    #[schemars(with = "Option<WorkspaceKind>")]
     pub workspace: Option<String>,
+    /// Notifiers (names under `notifiers`) for priorities that `notificationRouting` does not list; default: every notifier.
     pub notifiers: Option<Vec<String>>,
+    /// Reserved (settings of the orchestrator agent): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub orchestrator: Option<Value>,
+    /// Reserved (settings of worker agents): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub worker: Option<Value>,
 }
 
-/// `projects.<id>`.
-#[derive(Debug, Default, Deserialize)]
+/// `projects.<id>`: a repository ao runs agents in; only `path` is required.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Project")]
 pub struct RawProject {
+    /// Display name; default: the project id.
     pub name: Option<String>,
-    /// `owner/name` (or `group/sub/name`).
+    /// The repository on its code host as `owner/name` (or `group/sub/name`), for tracker and SCM plugins.
     pub repo: Option<String>,
-    /// The main checkout; `~` is expanded; relative to the config file.
+    #[schemars(required)]
+    /// Required: the project's main checkout; `~/` is the home directory, a relative path is relative to this file.
     pub path: Option<String>,
+    /// The branch sessions start from, as the remote has it (`<remote>/<defaultBranch>`); default `main`.
     pub default_branch: Option<String>,
+    /// Sessions are named `<prefix>-1`, `<prefix>-2`…; letters, digits, `-` and `_`, unique across projects; default: derived from the checkout's directory name.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_-]+$"))]
     pub session_prefix: Option<String>,
+    /// The git remote sessions fetch from (or clone) and push to; default `origin`.
     pub remote: Option<String>,
+    /// Where this project's agents run: `tmux` or `process`; default `defaults.runtime`.
+    #[schemars(with = "Option<Runtime>")]
     pub runtime: Option<String>,
+    /// The agent plugin (`claude-code`, `codex`, `aider`, `opencode`, `cursor`, `custom`, or an installed one); default `defaults.agent`.
+    #[schemars(extend("examples" = AGENTS))]
     pub agent: Option<String>,
+    /// How each session's checkout is made: `worktree` or `clone`; default `defaults.workspace`.
+    #[schemars(with = "Option<WorkspaceKind>")]
     pub workspace: Option<String>,
+    /// Reserved (the issue tracker plugin and its settings): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub tracker: Option<Value>,
+    /// Reserved (the SCM plugin for pull requests and CI, and its settings): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub scm: Option<Value>,
+    /// Relative paths in the checkout linked into each workspace instead of copied (e.g. `node_modules`); no `..`, no absolute paths.
     #[serde(default)]
     pub symlinks: Vec<String>,
-    /// Untracked files copied into each workspace (`.env`, `*.pem`…).
+    /// Untracked files copied into each workspace (`.env`, `*.pem`…): relative paths, `*` allowed in the last component; no `..`, no absolute paths.
     #[serde(default)]
     pub include: Vec<String>,
+    /// Shell commands run in each new workspace, in order (e.g. `npm ci`); output kept in `<data>/logs/<session>-post-create.log`; a failure stops the spawn.
     #[serde(default)]
     pub post_create: Vec<String>,
+    /// Settings handed to the agent plugin as JSON (e.g. `command` for `custom`, `model`).
+    #[schemars(with = "Option<JsonMap>")]
     pub agent_config: Option<Mapping>,
+    /// Project rules added to every session's prompt.
     pub agent_rules: Option<String>,
+    /// A file of project rules (relative to `path`) added to the prompt after `agentRules`.
     pub agent_rules_file: Option<String>,
+    /// Reserved (this project's overrides of the top-level `reactions`): a mapping, accepted, not used yet.
+    #[schemars(with = "Option<JsonMap>")]
     pub reactions: Option<Value>,
+    /// Reserved (`false` to switch the project off without deleting it): accepted, not used yet.
     pub enabled: Option<bool>,
 }
 
-/// `notifiers.<name>`: the plugin (defaults to the name) and its settings.
-#[derive(Debug, Default, Deserialize)]
+/// `notifiers.<name>`: the plugin (defaults to the name) and its settings, every other key (e.g. `webhookUrl`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "Notifier")]
 pub struct RawNotifier {
+    /// The notifier plugin (`desktop`, `slack`, `discord`, `webhook` or an installed one); default: the notifier's name.
+    #[schemars(extend("examples" = ["desktop", "slack", "discord", "webhook"]))]
     pub plugin: Option<String>,
+    /// The plugin's own settings: every key but `plugin`.
     #[serde(flatten)]
+    #[schemars(with = "JsonMap")]
     pub settings: Mapping,
 }
 
-/// `plugins.<name>`.
-#[derive(Debug, Default, Deserialize)]
+/// `plugins.<name>`: whether an installed plugin is used, what it may use, and how much.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Plugin")]
 pub struct RawPluginEntry {
+    /// `false` keeps the plugin installed but unused; default `true`.
     pub enabled: Option<bool>,
+    /// What the plugin may use; replaces the default grant (a plugin never gets more than it requests).
     pub grant: Option<RawGrant>,
+    /// Resource limits of each of the plugin's instances.
     pub limits: Option<RawLimits>,
 }
 
 /// `plugins.<name>.grant`: what the user allows. Replaces the default grant.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Grant")]
 pub struct RawGrant {
+    /// Hosts it may send HTTP requests to: `api.github.com`, `*.slack.com`, `127.0.0.1:8080`, or `*` for whatever it requests; default none.
     #[serde(default)]
     pub http: Vec<String>,
+    /// Secrets it may read (names of ao's environment variables); default none.
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Programs it may run, looked up on PATH (e.g. `gh`, `git`); default none.
     #[serde(default)]
     pub programs: Vec<String>,
+    /// Directories it may read (read-only; `~/` is the home directory); default none.
     #[serde(default)]
     pub read_dirs: Vec<String>,
+    /// Whether it gets a private key-value store; default `false`.
     #[serde(default)]
     pub kv: bool,
 }
 
-/// `plugins.<name>.limits`.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+/// `plugins.<name>.limits`: resource limits of each of the plugin's instances.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "Limits")]
 pub struct RawLimits {
+    /// Memory cap of each instance in MiB, 1 to 4096; default 64.
     #[serde(rename = "memoryMiB")]
+    #[schemars(range(min = 1, max = 4096))]
     pub memory_mib: Option<u32>,
+    /// Time budget of one call in milliseconds (host calls included), 100 to 600000; default 5000.
+    #[schemars(range(min = 100, max = 600_000))]
     pub timeout_ms: Option<u32>,
+    /// Longest single HTTP request in milliseconds; default 10000.
     pub http_timeout_ms: Option<u32>,
+    /// Largest HTTP response body the plugin may receive, in MiB; default 8.
     #[serde(rename = "maxResponseMiB")]
     pub max_response_mib: Option<u32>,
 }
+
+/// A JSON object, the schema of sections kept as YAML mappings.
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// Project and notifier names.
+const IDENTIFIER: &str = "^[A-Za-z0-9_-]+$";
+
+/// The agents ao ships, offered as examples (an installed plugin may add others).
+const AGENTS: [&str; 6] = [
+    "claude-code",
+    "codex",
+    "aider",
+    "opencode",
+    "cursor",
+    "custom",
+];
+
+/// Schemas for values that are plain strings in the raw layer but one of a
+/// fixed set (kept in step with the validation's lists), inlined.
+macro_rules! schema_only {
+    ($name:ident, $schema:expr) => {
+        struct $name;
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                $schema
+            }
+        }
+    };
+}
+
+schema_only!(
+    Runtime,
+    json_schema!({ "type": "string", "enum": RUNTIMES })
+);
+schema_only!(
+    WorkspaceKind,
+    json_schema!({ "type": "string", "enum": WORKSPACES })
+);
+schema_only!(
+    Routing,
+    json_schema!({
+        "type": "object",
+        "propertyNames": { "enum": PRIORITIES },
+        "additionalProperties": { "type": "array", "items": { "type": "string" } }
+    })
+);
 
 /// Parses the text; serde's message carries the field path and the line.
 pub fn parse(source: &Source) -> Result<RawConfig, ConfigError> {
