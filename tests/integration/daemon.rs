@@ -124,8 +124,17 @@ fn session_in(api: &serde_json::Value, id: &str) -> serde_json::Value {
 }
 
 #[test]
-fn cli_changes_reach_the_daemon_at_once_and_sessions_survive_a_daemon_crash() {
-    let f = Fixture::new("");
+fn cli_changes_reach_the_daemon_at_once_and_tmux_sessions_survive_a_daemon_crash() {
+    changes_reach_the_daemon_and_sessions_survive_a_crash("");
+}
+
+#[test]
+fn process_runtime_sessions_survive_a_daemon_crash_too() {
+    changes_reach_the_daemon_and_sessions_survive_a_crash("    runtime: process\n");
+}
+
+fn changes_reach_the_daemon_and_sessions_survive_a_crash(project_yaml: &str) {
+    let f = Fixture::new(project_yaml);
     assert!(
         f.ao(&["spawn", "--prompt", "Fix the README typo"])
             .status

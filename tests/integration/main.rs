@@ -11,6 +11,7 @@ mod notifiers;
 mod queue;
 mod session_fixture;
 mod sessions;
+mod variants;
 
 /// Every `*.rs` file here must be a module above, so no test is forgotten.
 #[test]

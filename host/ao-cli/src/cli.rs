@@ -209,6 +209,12 @@ pub struct StatusArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
+    /// Print the JSON Schema of agent-orchestrator.yaml, for editor completion and checks.
+    ///
+    /// Save it (`ao config schema > agent-orchestrator.schema.json`) and point
+    /// your editor at it, e.g. with a first line
+    /// `# yaml-language-server: $schema=./agent-orchestrator.schema.json`.
+    Schema,
     /// Validate the config and print where it was found.
     Check,
 }

@@ -4,7 +4,6 @@
 
 use crate::{SessionError, SessionManager};
 use ao_core::state::{Session, Transition};
-use ao_workspace::worktree;
 use std::path::Path;
 
 /// Each cleaned-up session with its workspace note, or why it failed.
@@ -44,7 +43,8 @@ impl SessionManager {
             (&session.workspace_path, self.project(&session.project_id))
             && Path::new(path).exists()
         {
-            match worktree::remove(&project.path, id, Path::new(path), force) {
+            let kind = crate::spawn::workspace_kind(&project)?;
+            match ao_workspace::remove(kind, &project.path, id, Path::new(path), force) {
                 Ok(Ok(())) => {}
                 Ok(Err(problems)) => {
                     let list: Vec<String> = problems.iter().map(ToString::to_string).collect();

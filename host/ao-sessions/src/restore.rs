@@ -9,7 +9,7 @@ use crate::{SessionError, SessionManager, compose_prompt};
 use ao_core::state::{Session, Transition};
 use ao_plugin_host::bindings::v0_1::PromptDelivery;
 use ao_runtime::LaunchSpec;
-use ao_workspace::worktree::{self, WorktreeSpec};
+use ao_workspace::worktree::WorktreeSpec;
 use std::path::PathBuf;
 
 impl SessionManager {
@@ -61,7 +61,11 @@ impl SessionManager {
                 path: path.clone(),
                 name: id.to_string(),
             };
-            worktree::attach(&spec).map_err(|e| step("workspace", e.to_string()))?;
+            let kind = crate::spawn::workspace_kind(project)?;
+            let progress = &self.progress;
+            let mut report = |message: &str| progress(&format!("{id}: {message}"));
+            ao_workspace::attach(kind, &spec, Some(&mut report))
+                .map_err(|e| step("workspace", e.to_string()))?;
         }
         let runtime_kind = session.runtime.clone().unwrap_or_else(|| "tmux".into());
         // A dead session left for its last output still holds the name.

@@ -8,6 +8,7 @@ use ao_core::state::{NewSession, Session, Transition};
 use ao_plugin_host::PluginInstance;
 use ao_plugin_host::bindings::v0_1::{Activity, PromptDelivery};
 use ao_runtime::{LaunchSpec, Runtime};
+use ao_workspace::WorkspaceKind;
 use ao_workspace::prepare::{Preparation, prepare};
 use ao_workspace::worktree::{self, WorktreeSpec};
 use std::path::PathBuf;
@@ -38,7 +39,7 @@ impl SpawnRequest {
 /// Things made so far by a spawn, undone if a later step fails.
 #[derive(Default)]
 struct Made {
-    worktree: Option<(PathBuf, String)>,
+    workspace: Option<(WorkspaceKind, PathBuf, String)>,
     runtime: Option<String>,
 }
 
@@ -136,12 +137,13 @@ impl SessionManager {
             path: path.clone(),
             name: id.clone(),
         };
-        self.progress(&format!(
-            "{id}: fetching {} and creating {branch}",
-            project.remote
-        ));
-        worktree::create(&spec).map_err(|e| step("workspace", e.to_string()))?;
-        made.worktree = Some((path.clone(), branch.clone()));
+        let kind = workspace_kind(project)?;
+        self.progress(&format!("{id}: creating a {kind} on {branch}"));
+        let progress = &self.progress;
+        let mut report = |message: &str| progress(&format!("{id}: {message}"));
+        ao_workspace::create(kind, &spec, Some(&mut report))
+            .map_err(|e| step("workspace", e.to_string()))?;
+        made.workspace = Some((kind, path.clone(), branch.clone()));
         let log = self
             .paths
             .data
@@ -238,11 +240,22 @@ impl SessionManager {
         {
             let _ = runtime.kill(id);
         }
-        if let Some((path, branch)) = &made.worktree {
-            let _ = worktree::remove(&project.path, id, path, true);
-            let _ = worktree::delete_branch(&project.path, branch);
+        if let Some((kind, path, branch)) = &made.workspace {
+            let _ = ao_workspace::remove(*kind, &project.path, id, path, true);
+            // A clone's branch went with the clone; a worktree's is in the repo.
+            if *kind == WorkspaceKind::Worktree {
+                let _ = worktree::delete_branch(&project.path, branch);
+            }
         }
     }
+}
+
+/// The project's workspace kind (validated with the config, so known).
+pub(crate) fn workspace_kind(project: &ProjectConfig) -> Result<WorkspaceKind, SessionError> {
+    project
+        .workspace
+        .parse()
+        .map_err(|_| SessionError::Other(format!("unknown workspace kind `{}`", project.workspace)))
 }
 
 /// Waits until the agent looks ready (its plugin says so, or its screen has

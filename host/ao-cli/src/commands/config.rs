@@ -1,4 +1,4 @@
-//! `ao config check`.
+//! `ao config schema | check`.
 
 use crate::cli::ConfigCommand;
 use crate::context::Context;
@@ -8,6 +8,15 @@ use std::path::PathBuf;
 
 pub fn run(config: Option<PathBuf>, cmd: ConfigCommand) -> Result<()> {
     match cmd {
+        ConfigCommand::Schema => {
+            // No config needed: the schema is what a config may contain.
+            let schema = ao_core::config::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            Ok(())
+        }
         ConfigCommand::Check => {
             // Loading validates; an invalid file fails here with file:line.
             let ctx = Context::new(config)?;
