@@ -1,7 +1,7 @@
 //! Runs the real `ao` binary with an isolated HOME, config and data
 //! directory, so tests never touch the developer's own setup.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// An isolated environment for `ao`.
@@ -9,12 +9,17 @@ pub struct AoEnv {
     pub dir: tempfile::TempDir,
 }
 
-/// The `ao` binary next to the test executable (cargo builds workspace
-/// binaries before running tests).
+/// The `ao` binary of the same build: next to this executable (the bench
+/// binary) or one level up (test executables live in `deps/`).
 pub fn ao_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let target = exe.parent().and_then(Path::parent).unwrap();
-    let ao = target.join(format!("ao{}", std::env::consts::EXE_SUFFIX));
+    let name = format!("ao{}", std::env::consts::EXE_SUFFIX);
+    let here = exe.parent().unwrap();
+    let ao = [here, here.parent().unwrap_or(here)]
+        .iter()
+        .map(|dir| dir.join(&name))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| here.join(&name));
     assert!(
         ao.exists(),
         "{} not found: run ./scripts/test, or `cargo build --release --workspace --all-targets` first",

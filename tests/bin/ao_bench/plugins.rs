@@ -1,5 +1,4 @@
-//! `cargo run --release -p ao-tests --bin ao-bench`: plugin host costs for
-//! the Rust and the JavaScript notifier. Prints a table; asserts nothing.
+//! Plugin host costs for the Rust and the JavaScript notifier.
 //!
 //! - first load: validate + compile with cranelift + link + read manifest
 //! - cached load: the same from the verified on-disk cache
@@ -7,28 +6,14 @@
 //! - trivial call: `get-manifest` on a warm instance (µs per call)
 //! - notify: a full `notify` that makes one host HTTP request to 127.0.0.1
 
+use crate::{fmt, median};
 use ao_plugin_host::bindings::v0_1::{Event, Priority};
 use ao_plugin_host::cache::CompiledCache;
 use ao_plugin_host::{Grant, InstanceSettings, LoadedPlugin, PluginEngine};
 use ao_tests::FakeServer;
 use std::time::{Duration, Instant};
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn fmt(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us >= 1000.0 {
-        format!("{:.2} ms", us / 1000.0)
-    } else {
-        format!("{us:.1} µs")
-    }
-}
-
-fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+pub fn run(quick: bool) {
     let (load_runs, call_runs, notify_runs) = if quick {
         (3, 2_000, 50)
     } else {

@@ -1,0 +1,33 @@
+//! `./target/release/ao-bench [--quick]`: what ao costs, measured on this
+//! machine. Prints tables; asserts nothing.
+//!
+//! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
+//! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
+//!   running, tmux processes per lifecycle cycle with 50 sessions, and the
+//!   daemon's memory and idle CPU with 50 sessions.
+
+mod plugins;
+mod sessions;
+
+use std::time::Duration;
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn fmt(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    plugins::run(quick);
+    println!();
+    sessions::run(quick);
+}
