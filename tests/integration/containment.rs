@@ -251,7 +251,7 @@ fn programs_and_the_key_value_store_need_grants() {
             kv: true,
             ..Grant::default()
         },
-        kv_dir: Some(kv_dir.path().to_path_buf()),
+        kv_database: Some(kv_dir.path().join("ao.db")),
         ..InstanceSettings::default()
     });
     let err = call(&mut plugin, "run", "true").unwrap_err();

@@ -131,7 +131,7 @@ pub fn instance_settings_for(
         grant: grant_for(config, plugin),
         limits: limits_for(config, &plugin.plugin.manifest().name),
         secrets: Arc::new(ao_plugin_host::services::EnvSecrets),
-        kv_dir: Some(paths.plugin_kv()),
+        kv_database: Some(ao_core::state::database_path(&paths.data)),
         home: std::env::var_os("HOME").map(PathBuf::from),
     }
 }

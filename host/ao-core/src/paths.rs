@@ -53,11 +53,6 @@ impl Paths {
             compiled_cache: cache.join("compiled"),
         }
     }
-
-    /// Per-plugin key-value stores.
-    pub fn plugin_kv(&self) -> PathBuf {
-        self.data.join("plugin-kv")
-    }
 }
 
 /// A project's own plugin directory, next to its config file.

@@ -156,8 +156,9 @@ pub struct InstanceSettings {
     pub grant: Grant,
     pub limits: Limits,
     pub secrets: Arc<dyn SecretSource>,
-    /// Directory of key-value stores; `None` disables the store.
-    pub kv_dir: Option<PathBuf>,
+    /// The database holding plugins' key-value data (ao's state
+    /// database); `None` disables the store.
+    pub kv_database: Option<PathBuf>,
     /// For `~/` in read-only directory grants.
     pub home: Option<PathBuf>,
 }
@@ -170,7 +171,7 @@ impl Default for InstanceSettings {
             grant: Grant::default(),
             limits: Limits::default(),
             secrets: Arc::new(EnvSecrets),
-            kv_dir: None,
+            kv_database: None,
             home: std::env::var_os("HOME").map(PathBuf::from),
         }
     }
@@ -221,7 +222,7 @@ fn new_store(
         wasi.preopened_dir(&dir, &guest_path, FsPerms::ReadOnly)
             .map_err(|e| format!("cannot open granted directory {}: {e}", dir.display()))?;
     }
-    let kv = match (&settings.kv_dir, caps.kv) {
+    let kv = match (&settings.kv_database, caps.kv) {
         (Some(dir), true) => Some(
             KvStore::open(dir, &loaded.manifest_name_or_origin())
                 .map_err(|e| format!("key-value store: {e}"))?,

@@ -1,7 +1,11 @@
 //! Reading an agent's transcript for its plugin. The plugin names paths;
 //! the host reads only those inside the directories the plugin was granted
-//! (or the session's workspace), and only the tail.
+//! (or the session's workspace), and only the tail. Each granted directory
+//! is opened as a cap-std `Dir`, so `..` or a symlink cannot lead a read
+//! outside it.
 
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, Metadata};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -20,30 +24,27 @@ pub struct Tail {
 /// The tail of the first readable path: a directory stands for its most
 /// recently written file. Paths outside `allowed` are skipped.
 pub fn read_tail(paths: &[String], allowed: &[PathBuf], home: Option<&Path>) -> Option<Tail> {
-    let allowed: Vec<PathBuf> = allowed
-        .iter()
-        .filter_map(|d| d.canonicalize().ok())
-        .collect();
     for raw in paths {
         let Some(path) = expand(raw, home) else {
             continue;
         };
-        let Ok(path) = path.canonicalize() else {
-            continue;
-        };
-        if !allowed.iter().any(|dir| path.starts_with(dir)) {
+        let inside = allowed.iter().find_map(|root| {
+            let rel = path.strip_prefix(root).ok()?;
+            let dir = Dir::open_ambient_dir(root, ambient_authority()).ok()?;
+            Some((dir, root.clone(), rel.to_path_buf()))
+        });
+        let Some((dir, root, rel)) = inside else {
             tracing::debug!(
                 "transcript {} is outside the plugin's grant",
                 path.display()
             );
             continue;
-        }
-        let file = if path.is_dir() {
-            newest_file(&path)
-        } else {
-            Some(path)
         };
-        if let Some(tail) = file.and_then(|f| tail_of(&f)) {
+        if let Some(tail) = tail_in(&dir, &rel).map(|(file, text, modified_ms)| Tail {
+            path: root.join(file),
+            text,
+            modified_ms,
+        }) {
             return Some(tail);
         }
     }
@@ -57,31 +58,40 @@ fn expand(raw: &str, home: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-fn modified_ms(meta: &std::fs::Metadata) -> Option<i64> {
-    let modified = meta.modified().ok()?;
+fn modified_ms(meta: &Metadata) -> Option<i64> {
+    let modified = meta.modified().ok()?.into_std();
     Some(modified.duration_since(UNIX_EPOCH).ok()?.as_millis() as i64)
 }
 
-fn newest_file(dir: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let meta = entry.metadata().ok()?;
-            meta.is_file()
-                .then(|| (modified_ms(&meta).unwrap_or(0), entry.path()))
-        })
-        .max()
-        .map(|(_, path)| path)
-}
-
-fn tail_of(path: &Path) -> Option<Tail> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
+/// The tail of `rel` inside `dir` (its newest file, if a directory).
+fn tail_in(dir: &Dir, rel: &Path) -> Option<(PathBuf, String, i64)> {
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    };
+    let meta = dir.metadata(rel).ok()?;
+    let file = if meta.is_dir() {
+        let newest = dir
+            .read_dir(rel)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let meta = entry.metadata().ok()?;
+                meta.is_file()
+                    .then(|| (modified_ms(&meta).unwrap_or(0), entry.file_name()))
+            })
+            .max()?;
+        rel.join(newest.1)
+    } else {
+        rel.to_path_buf()
+    };
+    let mut handle = dir.open(&file).ok()?;
+    let meta = handle.metadata().ok()?;
     let start = meta.len().saturating_sub(TAIL_BYTES);
-    file.seek(SeekFrom::Start(start)).ok()?;
+    handle.seek(SeekFrom::Start(start)).ok()?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
+    handle.read_to_end(&mut bytes).ok()?;
     let mut text = String::from_utf8_lossy(&bytes).into_owned();
     // Cut a record split by the window, so the plugin sees whole lines.
     if start > 0
@@ -89,11 +99,7 @@ fn tail_of(path: &Path) -> Option<Tail> {
     {
         text.drain(..=newline);
     }
-    Some(Tail {
-        path: path.to_path_buf(),
-        text,
-        modified_ms: modified_ms(&meta)?,
-    })
+    Some((file, text, modified_ms(&meta)?))
 }
 
 #[cfg(test)]
@@ -119,6 +125,18 @@ mod tests {
             read_tail(&[secret.join("key").display().to_string()], &allowed, None),
             None
         );
+
+        // A symlink inside the grant that points out of it is not followed out.
+        std::os::unix::fs::symlink(secret.join("key"), granted.join("link")).unwrap();
+        assert_eq!(
+            read_tail(
+                &[granted.join("link").display().to_string()],
+                &allowed,
+                None
+            ),
+            None
+        );
+        std::fs::remove_file(granted.join("link")).unwrap();
 
         let tail = read_tail(&[granted.display().to_string()], &allowed, None).unwrap();
         assert!(tail.path.ends_with("new.jsonl"));

@@ -51,10 +51,15 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The state database in a data directory.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("ao.db")
+}
+
 impl Store {
     /// Opens (creating) `ao.db` in `data_dir` and brings its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store, StateError> {
-        let path = data_dir.join("ao.db");
+        let path = database_path(data_dir);
         let open_err = |source| StateError::Open {
             path: path.clone(),
             source,
