@@ -94,7 +94,7 @@ fn claude_code_hooks_report_to_ao_and_hook_events_are_classified() {
     let settings: serde_json::Value = serde_json::from_str(&hooks[0].content).unwrap();
     assert_eq!(
         settings["hooks"]["Stop"][0]["hooks"][0]["command"],
-        "ao report --session web-1 ready --from-hook"
+        "\"${AO_BIN:-ao}\" report --session web-1 ready --from-hook"
     );
     let waiting = agent
         .activity_from_hook_event(&context(None), &fixture("hook-notification.json"))

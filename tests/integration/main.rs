@@ -1,6 +1,7 @@
 //! One integration-test binary (as wasmtime and jj do), one module per topic.
 
 mod agents;
+mod claude_flow;
 mod cli;
 mod containment;
 mod daemon;

@@ -39,6 +39,8 @@ pub struct Fixture {
     pub env: AoEnv,
     pub clone: PathBuf,
     pub tmux_dir: PathBuf,
+    /// Put first on `ao`'s PATH (stand-in agent CLIs).
+    pub path_prefix: Option<PathBuf>,
 }
 
 impl Drop for Fixture {
@@ -103,6 +105,7 @@ impl Fixture {
             env,
             clone,
             tmux_dir,
+            path_prefix: None,
         }
     }
 
@@ -115,6 +118,10 @@ impl Fixture {
             .env("GIT_AUTHOR_EMAIL", "agent@example.com")
             .env("GIT_COMMITTER_NAME", "agent")
             .env("GIT_COMMITTER_EMAIL", "agent@example.com");
+        if let Some(prefix) = &self.path_prefix {
+            let path = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("{}:{path}", prefix.display()));
+        }
         cmd.args(args).output().unwrap()
     }
 

@@ -98,6 +98,11 @@ pub(crate) fn environment(
     if let Some(issue) = &launch.issue_id {
         env.push(("AO_ISSUE_ID".to_string(), issue.clone()));
     }
+    // So the agent's hooks run this same `ao` (`"${AO_BIN:-ao}" report …`),
+    // wherever it is installed and whatever the agent does to PATH.
+    if let Ok(exe) = std::env::current_exe() {
+        env.push(("AO_BIN".to_string(), exe.display().to_string()));
+    }
     // So `ao report` run by the agent's hooks finds this same data directory,
     // whatever environment the runtime's server was started with.
     for var in [

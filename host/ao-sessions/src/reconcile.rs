@@ -191,23 +191,15 @@ pub fn reconcile(evidence: &Evidence, limits: &AgeLimits, now: i64) -> Option<(A
     .into_iter()
     .find_map(|(claim, source)| claim.map(|c| (c, source)));
 
-    // A settled hook claim is overtaken by a newer lower-ranked sign of
-    // work: the agent moved on without a hook saying so.
+    // A settled hook claim is overtaken by a newer transcript entry showing
+    // work: the agent moved on without a hook saying so. (Not by the screen:
+    // it has no timestamps, and old output lingers on it.)
     if let Some((claim, Source::Hook)) = chosen
         && claim.activity != Activity::Active
+        && let Some(newer) =
+            fresh_transcript.filter(|c| c.activity == Activity::Active && c.at > claim.at)
     {
-        let newer_work = [
-            (fresh_transcript, Source::Transcript),
-            (terminal, Source::Terminal),
-        ]
-        .into_iter()
-        .find_map(|(c, s)| {
-            c.filter(|c| c.activity == Activity::Active && c.at > claim.at)
-                .map(|c| (c, s))
-        });
-        if newer_work.is_some() {
-            chosen = newer_work;
-        }
+        chosen = Some((newer, Source::Transcript));
     }
 
     let Some((claim, source)) = chosen else {

@@ -67,6 +67,10 @@ fn newer_signs_of_work_overtake_a_settled_hook_claim() {
     // An older transcript does not.
     e.transcript = claim(Activity::Active, 90_000);
     assert_eq!(decide(&e), Some((Activity::WaitingInput, Source::Hook)));
+    // Nor does the screen, where old output lingers.
+    e.transcript = None;
+    e.terminal = Some(Activity::Active);
+    assert_eq!(decide(&e), Some((Activity::WaitingInput, Source::Hook)));
 }
 
 #[test]

@@ -117,7 +117,7 @@ impl Agent for ClaudeCode {
     }
 
     fn workspace_hooks(context: SessionContext) -> Result<Vec<HookFile>, PluginError> {
-        let report = |state: &str| json!([{ "hooks": [{ "type": "command", "command": format!("ao report --session {} {state} --from-hook", context.session_id) }] }]);
+        let report = |state: &str| json!([{ "hooks": [{ "type": "command", "command": format!("\"${{AO_BIN:-ao}}\" report --session {} {state} --from-hook", context.session_id) }] }]);
         let settings = json!({
             "hooks": {
                 "UserPromptSubmit": report("working"),
