@@ -3,6 +3,7 @@
 //! names the file, the line and the field and says what would be valid;
 //! nothing else runs until the config is valid.
 
+pub mod integrations;
 pub mod locate;
 pub mod raw;
 mod schema;
@@ -91,6 +92,12 @@ pub struct ProjectConfig {
     pub agent_config: Map<String, Json>,
     /// Inline rules, then the rules file's text.
     pub agent_rules: Option<String>,
+    /// Where issues come from (`local`: `.ao/issues/*.md` in the repository).
+    pub tracker: integrations::PluginRef,
+    /// Where PRs, CI and reviews live (`local`: pushed branches, a CI command, `ao review`).
+    pub scm: integrations::PluginRef,
+    /// Defaults, then the top level's `reactions`, then the project's.
+    pub reactions: integrations::Reactions,
 }
 
 /// The session prefix derived from a directory name, as the reference does:
@@ -363,6 +370,12 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
         ));
     }
 
+    let top_reactions = integrations::apply_reactions(
+        &source,
+        &["reactions"],
+        raw.reactions.clone(),
+        integrations::default_reactions(),
+    )?;
     let mut projects = BTreeMap::new();
     let mut prefixes: BTreeMap<String, String> = BTreeMap::new();
     for (id, p) in raw.projects.unwrap_or_default() {
@@ -380,6 +393,7 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
             &default_agent,
             &default_runtime,
             &default_workspace,
+            &top_reactions,
         )?;
         if let Some(other) = prefixes.insert(project.session_prefix.clone(), id.clone()) {
             return Err(source.error_at(
@@ -432,6 +446,7 @@ fn resolve_project(
     default_agent: &str,
     default_runtime: &str,
     default_workspace: &str,
+    top_reactions: &integrations::Reactions,
 ) -> Result<ProjectConfig, ConfigError> {
     let base = source
         .file
@@ -521,6 +536,14 @@ fn resolve_project(
             ));
         }
     };
+    let tracker = integrations::plugin_ref(source, &["projects", id, "tracker"], p.tracker)?;
+    let scm = integrations::plugin_ref(source, &["projects", id, "scm"], p.scm)?;
+    let reactions = integrations::apply_reactions(
+        source,
+        &["projects", id, "reactions"],
+        p.reactions,
+        top_reactions.clone(),
+    )?;
     Ok(ProjectConfig {
         id: id.to_string(),
         name: p.name.unwrap_or_else(|| id.to_string()),
@@ -537,6 +560,9 @@ fn resolve_project(
         post_create: p.post_create,
         agent_config,
         agent_rules: rules,
+        tracker,
+        scm,
+        reactions,
     })
 }
 

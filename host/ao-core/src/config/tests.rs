@@ -178,3 +178,66 @@ fn project_errors_point_at_the_field() {
     let err = Config::parse("projects:\n  web:\n    pth: .\n", Some(&file)).unwrap_err();
     assert!(err.message.contains("unknown field `pth`"), "{err}");
 }
+
+fn project_config(extra_top: &str, extra_project: &str) -> Result<Config, ConfigError> {
+    let dir = std::env::temp_dir();
+    Config::parse(
+        &format!(
+            "{extra_top}projects:\n  web:\n    path: {}\n{extra_project}",
+            dir.display()
+        ),
+        Some(Path::new("ao.yaml")),
+    )
+}
+
+#[test]
+fn trackers_and_scms_default_to_local_and_take_settings() {
+    let c = project_config("", "").unwrap();
+    assert!(c.projects["web"].tracker.is_local() && c.projects["web"].scm.is_local());
+    let c = project_config(
+        "",
+        "    tracker: github\n    scm: { plugin: local, ci: \"make test\" }\n",
+    )
+    .unwrap();
+    assert_eq!(c.projects["web"].tracker.plugin, "github");
+    assert_eq!(c.projects["web"].scm.setting("ci"), Some("make test"));
+}
+
+#[test]
+fn reactions_layer_defaults_top_level_and_project() {
+    use integrations::Action;
+    let c = project_config(
+        "reactions:\n  ci-failed: { retries: 1 }\n  approved-and-green: { action: auto-merge }\n",
+        "    reactions:\n      ci-failed: { action: notify, priority: urgent }\n",
+    )
+    .unwrap();
+    let r = &c.projects["web"].reactions;
+    assert_eq!(r["ci-failed"].action, Action::Notify);
+    assert_eq!(r["ci-failed"].retries, 1, "the top level's setting is kept");
+    assert_eq!(r["ci-failed"].priority, "urgent");
+    assert_eq!(r["approved-and-green"].action, Action::AutoMerge);
+    assert_eq!(
+        r["changes-requested"].action,
+        Action::SendToAgent,
+        "a default"
+    );
+}
+
+#[test]
+fn bad_reactions_name_the_line_and_the_choices() {
+    let e = project_config("reactions:\n  ci-broke: { action: notify }\n", "").unwrap_err();
+    assert!(e.to_string().contains("ao.yaml:2"), "{e}");
+    assert!(
+        e.hint.as_deref().unwrap_or("").contains("ci-failed"),
+        "{e:?}"
+    );
+    let e = project_config("reactions:\n  ci-failed: { action: panic }\n", "").unwrap_err();
+    assert!(
+        e.hint.as_deref().unwrap_or("").contains("send-to-agent"),
+        "{e:?}"
+    );
+    let e = project_config("reactions:\n  ci-failed: { action: auto-merge }\n", "")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only for `approved-and-green`"), "{e}");
+}
