@@ -69,6 +69,51 @@ pub const MIGRATIONS: &[&str] = &[
         queued_at   INTEGER NOT NULL
     );
     ",
+    // 3: the PR loop: ao's own PRs for the local SCM, CI runs, reviews given
+    // through ao, and reaction attempts (for retries and escalation).
+    "
+    CREATE TABLE local_prs (
+        number      INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id  TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        head_sha    TEXT,
+        created_at  INTEGER NOT NULL,
+        closed_at   INTEGER
+    );
+    CREATE INDEX local_prs_by_branch ON local_prs (project_id, branch);
+    CREATE TABLE ci_runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id  TEXT NOT NULL,
+        pr_number   INTEGER NOT NULL,
+        sha         TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        exit_code   INTEGER,
+        log_path    TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE INDEX ci_runs_by_pr ON ci_runs (project_id, pr_number, id);
+    CREATE TABLE reviews (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id  TEXT NOT NULL,
+        pr_number   INTEGER NOT NULL,
+        verdict     TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        at          INTEGER NOT NULL
+    );
+    CREATE INDEX reviews_by_pr ON reviews (project_id, pr_number, id);
+    CREATE TABLE reaction_attempts (
+        session_id  TEXT NOT NULL,
+        reaction    TEXT NOT NULL,
+        attempts    INTEGER NOT NULL,
+        fingerprint TEXT,
+        first_at    INTEGER NOT NULL,
+        last_at     INTEGER NOT NULL,
+        PRIMARY KEY (session_id, reaction)
+    );
+    ",
 ];
 
 /// Brings the schema to the newest version, refusing a newer database.

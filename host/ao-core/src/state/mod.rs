@@ -7,9 +7,11 @@
 
 mod activity;
 pub mod migrations;
+mod pr_loop;
 mod queue;
 mod sessions;
 
+pub use pr_loop::{CiRun, LocalPr, Review};
 pub use queue::QueuedSpawn;
 pub use sessions::{NewSession, Session, SessionEvent, TERMINAL_STATUSES, Transition};
 

@@ -83,6 +83,9 @@ pub struct Transition {
     pub runtime_handle: Option<String>,
     pub pr_number: Option<i64>,
     pub pr_url: Option<String>,
+    pub pr_state: Option<String>,
+    pub ci: Option<String>,
+    pub review: Option<String>,
     /// The event kind for the history (`session.working`, `pr.created`…).
     pub event: String,
     /// Extra facts for the history, as JSON.
@@ -239,7 +242,10 @@ impl Store {
                 runtime_handle = COALESCE(?7, runtime_handle),
                 pr_number = COALESCE(?8, pr_number),
                 pr_url = COALESCE(?9, pr_url),
-                updated_at = ?10
+                updated_at = ?10,
+                pr_state = COALESCE(?11, pr_state),
+                ci = COALESCE(?12, ci),
+                review = COALESCE(?13, review)
              WHERE id = ?1",
             params![
                 id,
@@ -251,7 +257,10 @@ impl Store {
                 t.runtime_handle,
                 t.pr_number,
                 t.pr_url,
-                now
+                now,
+                t.pr_state,
+                t.ci,
+                t.review
             ],
         )?;
         let data = t

@@ -256,3 +256,82 @@ fn another_connections_commit_changes_data_version() {
     writer.create_session(&new("web")).unwrap();
     assert_ne!(watcher.data_version().unwrap(), before);
 }
+
+#[test]
+fn reaction_attempts_count_new_triggers_once_each_and_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store
+            .reaction_attempt("web-1", "ci-failed", "sha1")
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store
+            .reaction_attempt("web-1", "ci-failed", "sha1")
+            .unwrap(),
+        None,
+        "same trigger"
+    );
+    assert_eq!(
+        store
+            .reaction_attempt("web-1", "ci-failed", "sha2")
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        store
+            .reaction_attempt("web-2", "ci-failed", "sha2")
+            .unwrap(),
+        Some(1),
+        "per session"
+    );
+    store.reset_reaction("web-1", "ci-failed").unwrap();
+    assert_eq!(
+        store
+            .reaction_attempt("web-1", "ci-failed", "sha2")
+            .unwrap(),
+        Some(1)
+    );
+}
+
+#[test]
+fn local_prs_ci_runs_and_reviews_are_kept_per_pr() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let pr = store.open_local_pr("web", "feat/issue-1", "abc").unwrap();
+    assert_eq!((pr.number, pr.state.as_str()), (1, "open"));
+    assert_eq!(
+        store.local_pr_for_branch("web", "feat/issue-1").unwrap(),
+        Some(pr.clone())
+    );
+    let run = store
+        .start_ci_run("web", pr.number, "abc", "/tmp/ci.log")
+        .unwrap();
+    assert_eq!(run.status, "running");
+    store.finish_ci_run(run.id, 2).unwrap();
+    let done = store.latest_ci_run("web", pr.number).unwrap().unwrap();
+    assert_eq!((done.status.as_str(), done.exit_code), ("failed", Some(2)));
+    store
+        .add_review("web", pr.number, "request-changes", "add a test", "ana")
+        .unwrap();
+    store
+        .add_review("web", pr.number, "approve", "", "ana")
+        .unwrap();
+    let verdicts: Vec<String> = store
+        .reviews("web", pr.number)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.verdict)
+        .collect();
+    assert_eq!(verdicts, ["request-changes", "approve"]);
+    store
+        .set_local_pr(pr.number, "merged", Some("def"))
+        .unwrap();
+    let merged = store.local_pr("web", pr.number).unwrap().unwrap();
+    assert_eq!(
+        (merged.state.as_str(), merged.head_sha.as_deref()),
+        ("merged", Some("def"))
+    );
+}
