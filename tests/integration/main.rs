@@ -9,6 +9,7 @@ mod helpers;
 mod js_plugin;
 mod loading;
 mod notifiers;
+mod pr_loop;
 mod queue;
 mod session_fixture;
 mod sessions;

@@ -67,6 +67,16 @@ pub enum Command {
     Send(SendArgs),
     /// Sessions with their live activity (one screen capture for all of them).
     Status(StatusArgs),
+    /// Review a session's pull request (local SCM): approve, request changes, or comment.
+    Review(ReviewArgs),
+    /// Merge a session's pull request into the default branch, through its project's SCM.
+    Merge {
+        /// The session whose PR to merge.
+        session: String,
+    },
+    /// The local tracker's issues (`.ao/issues/<id>.md` in the repository).
+    #[command(subcommand)]
+    Issue(IssueCommand),
     /// Validate the config, or print its JSON Schema for editors.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -205,6 +215,45 @@ pub struct StatusArgs {
     /// Seconds between redraws with --watch.
     #[arg(long, default_value_t = 2, value_name = "SECS")]
     pub interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The session whose PR to review.
+    pub session: String,
+    #[arg(value_enum)]
+    pub verdict: Verdict,
+    /// What to tell the agent (required to request changes).
+    #[arg(long, short)]
+    pub message: Option<String>,
+    /// Who reviews (default: $USER).
+    #[arg(long)]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Verdict {
+    Approve,
+    RequestChanges,
+    Comment,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IssueCommand {
+    /// List the issues of a project.
+    #[command(visible_alias = "list")]
+    Ls {
+        #[arg(long, short)]
+        project: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one issue as the agent would get it.
+    Show {
+        id: String,
+        #[arg(long, short)]
+        project: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,18 @@ impl SessionManager {
         self.end(id, force, "manually_killed", "killed")
     }
 
+    /// Ends a session whose work is over with `status` (e.g. `merged`),
+    /// removing its workspace (`force`: even with unsaved files).
+    pub fn finish(
+        &mut self,
+        id: &str,
+        status: &str,
+        reason: &str,
+        force: bool,
+    ) -> Result<(Session, Option<String>), SessionError> {
+        self.end(id, force, reason, status)
+    }
+
     fn end(
         &mut self,
         id: &str,

@@ -96,6 +96,28 @@ impl SessionManager {
         )))
     }
 
+    /// A configured instance of plugin `name`, which must have `role`.
+    pub fn instantiate(
+        &self,
+        name: &str,
+        role: &str,
+        label: &str,
+        settings: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<PluginInstance, SessionError> {
+        let plugin = self
+            .catalog
+            .get(name)
+            .filter(|d| d.plugin.manifest().roles.iter().any(|r| r == role))
+            .ok_or_else(|| {
+                SessionError::Other(format!(
+                    "no {role} plugin named `{name}` (see `ao plugin ls`)"
+                ))
+            })?;
+        Ok(plugin
+            .plugin
+            .instantiate((self.settings_for)(plugin, label, settings)))
+    }
+
     pub(crate) fn return_agent(
         &mut self,
         project: &ProjectConfig,

@@ -8,6 +8,7 @@ mod doctor;
 mod init;
 mod notify;
 mod plugin;
+mod pr;
 mod send;
 mod session;
 mod spawn;
@@ -35,6 +36,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Session(cmd) => session::run(cli.config, cmd),
         Command::Status(args) => status::run(cli.config, args),
         Command::Config(cmd) => config::run(cli.config, cmd),
+        Command::Review(args) => pr::review(cli.config, args),
+        Command::Merge { session } => pr::merge(cli.config, &session),
+        Command::Issue(cmd) => pr::issue(cli.config, cmd),
         Command::Report {
             state,
             session,

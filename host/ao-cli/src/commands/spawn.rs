@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// The project: as named, else the one whose checkout holds the current
 /// directory, else the only one configured.
-fn pick_project(config: &Config, named: Option<String>) -> Result<String> {
+pub fn pick_project(config: &Config, named: Option<String>) -> Result<String> {
     if let Some(p) = named {
         return Ok(p);
     }
@@ -44,6 +44,34 @@ fn pick_project(config: &Config, named: Option<String>) -> Result<String> {
             )
         }
     }
+}
+
+/// The issue's text from the project's tracker, then the user's words.
+fn with_issue_text(
+    manager: &ao_sessions::SessionManager,
+    project: &str,
+    issue: Option<&str>,
+    prompt: String,
+) -> Result<String> {
+    let Some(issue) = issue else {
+        return Ok(prompt);
+    };
+    let config = manager
+        .config
+        .projects
+        .get(project)
+        .cloned()
+        .ok_or_else(|| CommandError::user(format!("no project `{project}` in the config")))?;
+    let text = ao_lifecycle::tracker::task_for_issue(manager, &config, issue).map_err(|e| {
+        CommandError::user(e).hint(
+            "issues live in .ao/issues/<id>.md (see `ao issue ls`); or give the task with --prompt",
+        )
+    })?;
+    Ok(match (text, prompt.trim().is_empty()) {
+        (Some(t), true) => t,
+        (Some(t), false) => format!("{t}\n\n{prompt}"),
+        (None, _) => prompt,
+    })
 }
 
 fn print_submitted(submitted: &Submitted) {
@@ -85,6 +113,7 @@ pub fn spawn(config: Option<PathBuf>, args: SpawnArgs) -> Result<()> {
         );
     }
     let project = pick_project(&manager.config, args.project)?;
+    let prompt = with_issue_text(&manager, &project, issue.as_deref(), prompt)?;
     let request = SpawnRequest {
         project,
         prompt,
@@ -111,9 +140,27 @@ pub fn batch_spawn(config: Option<PathBuf>, args: BatchSpawnArgs) -> Result<()> 
             report.push(entry);
             continue;
         }
+        let prompt = match with_issue_text(
+            &manager,
+            &project,
+            Some(&issue),
+            args.prompt.clone().unwrap_or_default(),
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                failures += 1;
+                let entry =
+                    serde_json::json!({ "issue": issue, "outcome": "failed", "reason": e.message });
+                if !args.json {
+                    print_line(&entry);
+                }
+                report.push(entry);
+                continue;
+            }
+        };
         let request = SpawnRequest {
             project: project.clone(),
-            prompt: args.prompt.clone().unwrap_or_default(),
+            prompt,
             issue: Some(issue.clone()),
             agent: args.agent.clone(),
         };

@@ -1,10 +1,11 @@
 //! The lifecycle loop: each cycle lists every session (one liveness query
 //! per runtime), concludes activities (one screen capture per runtime),
-//! starts queued tasks when slots free up, and publishes a snapshot for the
-//! HTTP API. Between cycles it watches the database's `data_version`, so a
+//! follows PRs and reacts (the PR loop), starts queued tasks when slots
+//! free up, and publishes a snapshot for the HTTP API. Between cycles it watches the database's `data_version`, so a
 //! change made by any `ao` command is picked up within a fraction of a
 //! second instead of at the next cycle.
 
+use ao_lifecycle::PrLoop;
 use ao_sessions::SessionManager;
 use ao_sessions::reconcile::AgeLimits;
 use serde::Serialize;
@@ -30,6 +31,7 @@ const CHANGE_POLL: Duration = Duration::from_millis(200);
 
 pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
     let limits = AgeLimits::default();
+    let mut pr_loop = PrLoop::new();
     let mut seen_version = None;
     let mut last_cycle: Option<Instant> = None;
     loop {
@@ -37,7 +39,7 @@ pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
         let due = last_cycle.is_none_or(|t| t.elapsed() >= interval);
         if due || version != seen_version {
             let started = Instant::now();
-            let snapshot = cycle(&mut manager, &limits);
+            let snapshot = cycle(&mut manager, &mut pr_loop, &limits);
             let mut guard = shared.write().unwrap_or_else(|e| e.into_inner());
             let cycles = guard.cycles + 1;
             *guard = Snapshot {
@@ -54,7 +56,7 @@ pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
     }
 }
 
-fn cycle(manager: &mut SessionManager, limits: &AgeLimits) -> Snapshot {
+fn cycle(manager: &mut SessionManager, pr_loop: &mut PrLoop, limits: &AgeLimits) -> Snapshot {
     if let Ok(started) = manager.drain_queue() {
         for result in started {
             match result {
@@ -71,6 +73,9 @@ fn cycle(manager: &mut SessionManager, limits: &AgeLimits) -> Snapshot {
         }
     };
     let observed = manager.observe(&sessions, limits);
+    for (session, action) in pr_loop.cycle(manager, &observed).actions {
+        tracing::info!("{session}: {action}");
+    }
     let items = sessions
         .iter()
         .zip(&observed)

@@ -1,0 +1,81 @@
+//! What the PR loop knows about one pull request, whoever reported it (the
+//! local SCM or a plugin such as GitHub): the same few facts either way.
+
+/// A PR's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrState {
+    Open,
+    Merged,
+    Closed,
+}
+
+/// CI over the PR's head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ci {
+    /// Queued or running.
+    Pending,
+    Passing,
+    Failing,
+    /// No CI configured or reported.
+    None,
+}
+
+/// The review decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewDecision {
+    Approved,
+    ChangesRequested,
+    Pending,
+    None,
+}
+
+/// Everything the loop needs about one PR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrFacts {
+    pub number: i64,
+    pub url: String,
+    pub state: PrState,
+    /// The head commit (a new one means the agent pushed).
+    pub head: Option<String>,
+    pub ci: Ci,
+    /// Names (and where to look) of failing checks.
+    pub failing_checks: Vec<String>,
+    /// The end of the failing CI log, when the SCM has it (local CI).
+    pub ci_log_tail: Option<String>,
+    pub review: ReviewDecision,
+    /// Unresolved review comments for the agent: "author: text".
+    pub comments: Vec<String>,
+    pub has_conflicts: bool,
+}
+
+impl PrState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrState::Open => "open",
+            PrState::Merged => "merged",
+            PrState::Closed => "closed",
+        }
+    }
+}
+
+impl Ci {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ci::Pending => "pending",
+            Ci::Passing => "passing",
+            Ci::Failing => "failing",
+            Ci::None => "none",
+        }
+    }
+}
+
+impl ReviewDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::Approved => "approved",
+            ReviewDecision::ChangesRequested => "changes_requested",
+            ReviewDecision::Pending => "pending",
+            ReviewDecision::None => "none",
+        }
+    }
+}

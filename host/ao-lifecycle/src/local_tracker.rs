@@ -1,0 +1,193 @@
+//! The local tracker: issues are Markdown files in the repository,
+//! `.ao/issues/<id>.md`, with an optional YAML front matter:
+//!
+//! ```markdown
+//! ---
+//! title: Fix the login redirect
+//! labels: [bug]
+//! state: open
+//! ---
+//! After logging in, users land on / instead of the page they asked for.
+//! ```
+//!
+//! The id is the file name; without front matter the first line is the title.
+
+use std::path::{Path, PathBuf};
+
+/// One issue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LocalIssue {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    state: Option<String>,
+}
+
+/// Where a project's issues live.
+pub fn issues_dir(project_path: &Path) -> PathBuf {
+    project_path.join(".ao/issues")
+}
+
+/// Reads issue `id`; the error says where it was looked for.
+pub fn get(project_path: &Path, id: &str) -> Result<LocalIssue, String> {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "`{id}` is not an issue id (letters, digits, `-`, `_`)"
+        ));
+    }
+    let path = issues_dir(project_path).join(format!("{id}.md"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("no issue {id}: cannot read {}: {e}", path.display()))?;
+    parse(id, &text, &path)
+}
+
+/// Every issue, by id.
+pub fn list(project_path: &Path) -> Result<Vec<LocalIssue>, String> {
+    let dir = issues_dir(project_path);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut issues = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "md")
+            && let Some(id) = path.file_stem().and_then(|s| s.to_str())
+        {
+            issues.push(get(project_path, id)?);
+        }
+    }
+    issues.sort_by_key(|i| natural(&i.id));
+    Ok(issues)
+}
+
+fn natural(id: &str) -> (u64, String) {
+    (id.parse().unwrap_or(u64::MAX), id.to_string())
+}
+
+fn parse(id: &str, text: &str, path: &Path) -> Result<LocalIssue, String> {
+    let (front, body) = match text.strip_prefix("---\n") {
+        Some(rest) => match rest.split_once("\n---") {
+            Some((yaml, body)) => {
+                let front: FrontMatter = serde_yaml::from_str(yaml)
+                    .map_err(|e| format!("{}: front matter: {e}", path.display()))?;
+                (
+                    front,
+                    body.trim_start_matches('-')
+                        .trim_start_matches('\n')
+                        .to_string(),
+                )
+            }
+            None => {
+                return Err(format!(
+                    "{}: the front matter has no closing `---`",
+                    path.display()
+                ));
+            }
+        },
+        None => (FrontMatter::default(), text.to_string()),
+    };
+    let (title, body) = match front.title {
+        Some(t) => (t, body.trim().to_string()),
+        None => {
+            let mut lines = body.trim().lines();
+            let first = lines
+                .next()
+                .unwrap_or(id)
+                .trim_start_matches('#')
+                .trim()
+                .to_string();
+            (
+                first,
+                lines.collect::<Vec<_>>().join("\n").trim().to_string(),
+            )
+        }
+    };
+    let state = front.state.unwrap_or_else(|| "open".into());
+    if !["open", "closed"].contains(&state.as_str()) {
+        return Err(format!(
+            "{}: state `{state}` must be open or closed",
+            path.display()
+        ));
+    }
+    Ok(LocalIssue {
+        id: id.to_string(),
+        title,
+        body,
+        labels: front.labels,
+        state,
+        path: path.to_path_buf(),
+    })
+}
+
+/// The task text a coding agent gets for an issue.
+pub fn prompt(issue: &LocalIssue) -> String {
+    let mut text = format!("Issue #{}: {}", issue.id, issue.title);
+    if !issue.labels.is_empty() {
+        text.push_str(&format!(" [{}]", issue.labels.join(", ")));
+    }
+    if !issue.body.is_empty() {
+        text.push_str(&format!("\n\n{}", issue.body));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_are_read_with_or_without_front_matter_and_listed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let issues = issues_dir(dir.path());
+        std::fs::create_dir_all(&issues).unwrap();
+        std::fs::write(
+            issues.join("10.md"),
+            "---\ntitle: Fix the login redirect\nlabels: [bug, web]\n---\nUsers land on /.\n",
+        )
+        .unwrap();
+        std::fs::write(issues.join("2.md"), "# Add a dark mode\n\nPlease.\n").unwrap();
+        let all = list(dir.path()).unwrap();
+        assert_eq!(
+            all.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["2", "10"]
+        );
+        let fix = get(dir.path(), "10").unwrap();
+        assert_eq!(
+            (fix.title.as_str(), fix.body.as_str(), fix.state.as_str()),
+            ("Fix the login redirect", "Users land on /.", "open")
+        );
+        assert_eq!(
+            prompt(&fix),
+            "Issue #10: Fix the login redirect [bug, web]\n\nUsers land on /."
+        );
+        assert_eq!(get(dir.path(), "2").unwrap().title, "Add a dark mode");
+    }
+
+    #[test]
+    fn bad_issues_are_named_with_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let issues = issues_dir(dir.path());
+        std::fs::create_dir_all(&issues).unwrap();
+        std::fs::write(issues.join("1.md"), "---\ntitel: typo\n---\nx").unwrap();
+        let e = get(dir.path(), "1").unwrap_err();
+        assert!(e.contains("1.md") && e.contains("titel"), "{e}");
+        assert!(get(dir.path(), "9").unwrap_err().contains("no issue 9"));
+        assert!(get(dir.path(), "../x").is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! SCMs that are plugins (GitHub, GitLab…): `detect-pr` finds a branch's
+//! PR (the plugin keeps one conditional PR-list request per repository and
+//! cycle), `enrich-prs` fetches its facts in one batched call.
+
+use crate::facts::{Ci, PrFacts, PrState, ReviewDecision};
+use ao_core::config::ProjectConfig;
+use ao_core::state::Session;
+use ao_plugin_host::PluginInstance;
+use ao_plugin_host::bindings::v0_1::Project;
+use ao_plugin_host::bindings::v0_1::ao::plugin::scm_types as wit;
+use ao_sessions::SessionManager;
+use std::collections::HashMap;
+
+/// One SCM plugin instance per project.
+#[derive(Default)]
+pub struct Instances {
+    by_project: HashMap<String, PluginInstance>,
+}
+
+fn wit_project(project: &ProjectConfig) -> Project {
+    Project {
+        id: project.id.clone(),
+        repo: project.repo.clone(),
+        path: project.path.display().to_string(),
+        default_branch: project.default_branch.clone(),
+    }
+}
+
+impl Instances {
+    fn get(
+        &mut self,
+        manager: &SessionManager,
+        project: &ProjectConfig,
+    ) -> Result<&mut PluginInstance, String> {
+        if !self.by_project.contains_key(&project.id) {
+            let label = format!("{} ({})", project.scm.plugin, project.id);
+            let instance = manager
+                .instantiate(
+                    &project.scm.plugin,
+                    "scm",
+                    &label,
+                    project.scm.settings.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+            self.by_project.insert(project.id.clone(), instance);
+        }
+        Ok(self
+            .by_project
+            .get_mut(&project.id)
+            .expect("inserted above"))
+    }
+
+    fn detect(
+        &mut self,
+        manager: &SessionManager,
+        project: &ProjectConfig,
+        branch: &str,
+    ) -> Result<Option<wit::PrInfo>, String> {
+        let p = wit_project(project);
+        self.get(manager, project)?
+            .with_scm("detect-pr", |store, g| g.call_detect_pr(store, &p, branch))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The facts of `branch`'s PR, if it has one.
+    pub fn facts(
+        &mut self,
+        manager: &SessionManager,
+        project: &ProjectConfig,
+        branch: &str,
+    ) -> Result<Option<PrFacts>, String> {
+        let Some(info) = self.detect(manager, project, branch)? else {
+            return Ok(None);
+        };
+        let p = wit_project(project);
+        let enriched = self
+            .get(manager, project)?
+            .with_scm("enrich-prs", |store, g| {
+                g.call_enrich_prs(store, &p, std::slice::from_ref(&info))
+            })
+            .map_err(|e| e.to_string())?;
+        let Some(e) = enriched.into_iter().find(|e| e.number == info.number) else {
+            return Ok(None);
+        };
+        Ok(Some(PrFacts {
+            number: e.number.into(),
+            url: info.url.clone(),
+            state: match e.state {
+                wit::PrState::Open => PrState::Open,
+                wit::PrState::Merged => PrState::Merged,
+                wit::PrState::Closed => PrState::Closed,
+            },
+            // No head SHA in the enrichment: the newest check time stands in,
+            // so a new CI run is a new trigger.
+            head: e
+                .ci_checks
+                .iter()
+                .filter_map(|c| c.completed_at.or(c.started_at))
+                .max()
+                .map(|t| t.to_string()),
+            ci: match e.ci {
+                wit::CiSummary::Pending => Ci::Pending,
+                wit::CiSummary::Passing => Ci::Passing,
+                wit::CiSummary::Failing => Ci::Failing,
+                wit::CiSummary::None => Ci::None,
+            },
+            failing_checks: e
+                .ci_checks
+                .iter()
+                .filter(|c| matches!(c.status, wit::CheckStatus::Failed))
+                .map(|c| match &c.url {
+                    Some(url) => format!("{} ({url})", c.name),
+                    None => c.name.clone(),
+                })
+                .collect(),
+            ci_log_tail: None,
+            review: match e.review_decision {
+                wit::ReviewDecision::Approved => ReviewDecision::Approved,
+                wit::ReviewDecision::ChangesRequested => ReviewDecision::ChangesRequested,
+                wit::ReviewDecision::Pending => ReviewDecision::Pending,
+                wit::ReviewDecision::None => ReviewDecision::None,
+            },
+            comments: e
+                .unresolved_comments
+                .iter()
+                .filter(|c| !c.is_resolved)
+                .map(|c| match (&c.path, c.line) {
+                    (Some(path), Some(line)) => format!("{} ({path}:{line}): {}", c.author, c.body),
+                    _ => format!("{}: {}", c.author, c.body),
+                })
+                .collect(),
+            has_conflicts: e.has_conflicts,
+        }))
+    }
+
+    /// Merges through the plugin (squash, as most teams do).
+    pub fn merge(
+        &mut self,
+        manager: &SessionManager,
+        project: &ProjectConfig,
+        session: &Session,
+        pr: &PrFacts,
+    ) -> Result<(), String> {
+        let branch = session.branch.clone().unwrap_or_default();
+        let info = self
+            .detect(manager, project, &branch)?
+            .filter(|i| i64::from(i.number) == pr.number)
+            .ok_or_else(|| format!("PR #{} is no longer open", pr.number))?;
+        let p = wit_project(project);
+        self.get(manager, project)?
+            .with_scm("merge-pr", |store, g| {
+                g.call_merge_pr(store, &p, &info, wit::MergeMethod::Squash)
+            })
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,319 @@
+//! The PR loop, one cycle at a time (the daemon runs it after each
+//! activity pass): find each session's PR, learn its facts from the
+//! project's SCM, move the session's status, and react — wake the agent
+//! with the CI failure or the review comments, tell people when they are
+//! needed, merge when allowed, clean up after the merge.
+
+use crate::facts::{Ci, PrFacts, ReviewDecision};
+use crate::notify::{Notice, Notifiers};
+use crate::status::{message_for_agent, verdict};
+use crate::{local_scm, plugin_scm};
+use ao_core::config::ProjectConfig;
+use ao_core::config::integrations::Action;
+use ao_core::state::{Session, Transition};
+use ao_sessions::reconcile::Activity;
+use ao_sessions::{Observed, SessionManager};
+use std::path::{Path, PathBuf};
+
+/// What one cycle did, for logs and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CycleReport {
+    /// (session, what happened), e.g. ("web-1", "ci-failed: sent to agent").
+    pub actions: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+pub struct PrLoop {
+    notifiers: Notifiers,
+    scm_plugins: plugin_scm::Instances,
+}
+
+impl PrLoop {
+    pub fn new() -> PrLoop {
+        PrLoop::default()
+    }
+
+    /// One pass over the live sessions. `observed` is this cycle's
+    /// activity (from [`SessionManager::observe`]), for the agent reactions.
+    pub fn cycle(&mut self, manager: &mut SessionManager, observed: &[Observed]) -> CycleReport {
+        let mut report = CycleReport::default();
+        let sessions = match manager.store.sessions(None, false) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("PR loop: cannot list sessions: {e}");
+                return report;
+            }
+        };
+        for session in sessions {
+            let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
+                continue;
+            };
+            let activity = observed.iter().find(|o| o.id == session.id);
+            if let Some(o) = activity.filter(|o| o.changed) {
+                self.agent_reactions(manager, &session, &project, o, &mut report);
+            }
+            if session.status == "spawning" {
+                continue;
+            }
+            let busy = activity.is_some_and(|o| o.activity == Some(Activity::Active));
+            if let Err(e) = self.follow_pr(manager, &session, &project, busy, &mut report) {
+                tracing::warn!("{}: PR loop: {e}", session.id);
+            }
+        }
+        report
+    }
+
+    fn agent_reactions(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        observed: &Observed,
+        report: &mut CycleReport,
+    ) {
+        let key = match observed.activity {
+            Some(Activity::WaitingInput) => "agent-needs-input",
+            Some(Activity::Exited) => "agent-exited",
+            _ => return,
+        };
+        let reaction = &project.reactions[key];
+        if reaction.action != Action::Notify {
+            return;
+        }
+        let fingerprint = format!("{key}:{}", ao_core::state::now_ms() / 1000);
+        if !matches!(
+            manager
+                .store
+                .reaction_attempt(&session.id, key, &fingerprint),
+            Ok(Some(_))
+        ) {
+            return;
+        }
+        let message = match key {
+            "agent-needs-input" => format!("{} is waiting for your input", session.id),
+            _ => format!("{}'s agent exited", session.id),
+        };
+        self.notifiers.send(
+            manager,
+            &Notice {
+                kind: format!(
+                    "session.{}",
+                    key.trim_start_matches("agent-").replace('-', "_")
+                ),
+                priority: reaction.priority.clone(),
+                session: session.id.clone(),
+                project: project.id.clone(),
+                message: reaction.message.clone().unwrap_or(message),
+                pr_url: session.pr_url.clone(),
+            },
+        );
+        report
+            .actions
+            .push((session.id.clone(), format!("{key}: notified")));
+    }
+
+    fn follow_pr(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        agent_busy: bool,
+        report: &mut CycleReport,
+    ) -> Result<(), String> {
+        let Some(branch) = session.branch.clone() else {
+            return Ok(());
+        };
+        let logs = manager.paths.data.join("logs");
+        let workspace = session.workspace_path.as_ref().map(PathBuf::from);
+        let facts = if project.scm.is_local() {
+            let Some(pr) = local_scm::detect(&mut manager.store, project, &branch)? else {
+                return Ok(());
+            };
+            local_scm::facts(
+                &mut manager.store,
+                project,
+                &pr,
+                workspace.as_deref(),
+                &logs,
+            )?
+        } else {
+            match self.scm_plugins.facts(manager, project, &branch)? {
+                Some(f) => f,
+                None => return Ok(()),
+            }
+        };
+        self.apply(manager, session, project, &facts, agent_busy, report)
+    }
+
+    fn apply(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        pr: &PrFacts,
+        agent_busy: bool,
+        report: &mut CycleReport,
+    ) -> Result<(), String> {
+        let id = session.id.as_str();
+        let verdict = verdict(pr);
+        let first_seen = session.pr_number.is_none();
+        let changed = session.status != verdict.status
+            || session.pr_state.as_deref() != Some(pr.state.as_str())
+            || session.ci.as_deref() != Some(pr.ci.as_str())
+            || session.review.as_deref() != Some(pr.review.as_str());
+        if changed {
+            manager
+                .store
+                .transition(
+                    id,
+                    &Transition {
+                        status: Some(verdict.status.to_string()),
+                        reason: Some(format!("pr_{}", verdict.status)),
+                        pr_number: Some(pr.number),
+                        pr_url: Some(pr.url.clone()),
+                        pr_state: Some(pr.state.as_str().into()),
+                        ci: Some(pr.ci.as_str().into()),
+                        review: Some(pr.review.as_str().into()),
+                        event: if first_seen {
+                            "pr.created".into()
+                        } else {
+                            format!("pr.{}", verdict.status)
+                        },
+                        data: Some(
+                            serde_json::json!({ "head": pr.head, "conflicts": pr.has_conflicts }),
+                        ),
+                        ..Transition::default()
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            if first_seen {
+                report
+                    .actions
+                    .push((id.to_string(), format!("pr #{} found", pr.number)));
+            }
+        }
+        // Resolved triggers start counting afresh next time.
+        if pr.ci == Ci::Passing {
+            let _ = manager.store.reset_reaction(id, "ci-failed");
+        }
+        if pr.review == ReviewDecision::Approved {
+            let _ = manager.store.reset_reaction(id, "changes-requested");
+        }
+        if !pr.has_conflicts {
+            let _ = manager.store.reset_reaction(id, "merge-conflicts");
+        }
+        let Some((key, fingerprint)) = verdict.reaction else {
+            return Ok(());
+        };
+        let reaction = project.reactions[key].clone();
+        // Do not talk over an agent in the middle of a turn; try next cycle.
+        if reaction.action == Action::SendToAgent && agent_busy {
+            return Ok(());
+        }
+        let Some(attempts) = manager
+            .store
+            .reaction_attempt(id, key, &fingerprint)
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+        let notice = |kind: &str, priority: &str, message: String| Notice {
+            kind: kind.to_string(),
+            priority: priority.to_string(),
+            session: id.to_string(),
+            project: project.id.clone(),
+            message,
+            pr_url: Some(pr.url.clone()),
+        };
+        let outcome = match reaction.action {
+            Action::SendToAgent if attempts > reaction.retries.max(1) => {
+                self.notifiers.send(
+                    manager,
+                    &notice(
+                        "reaction.escalated",
+                        "urgent",
+                        format!("{id}: {key} is still unresolved after {} attempts by the agent; please look", attempts - 1),
+                    ),
+                );
+                "escalated to people".to_string()
+            }
+            Action::SendToAgent => {
+                let message = message_for_agent(key, pr, reaction.message.as_deref());
+                match manager.send(id, &message, false) {
+                    Ok(_) => format!("sent to agent (attempt {attempts})"),
+                    Err(e) => {
+                        // Not delivered: forget this attempt so the next cycle retries.
+                        let _ = manager.store.reset_reaction(id, key);
+                        format!("could not reach the agent: {e}")
+                    }
+                }
+            }
+            Action::Notify => {
+                let message = reaction.message.clone().unwrap_or_else(|| match key {
+                    "approved-and-green" => format!(
+                        "{id}: PR #{} is approved and green, ready to merge (`ao merge {id}`)",
+                        pr.number
+                    ),
+                    "pr-merged" => format!("{id}: PR #{} merged", pr.number),
+                    "pr-closed" => format!("{id}: PR #{} was closed without merging", pr.number),
+                    other => format!("{id}: {other} on PR #{}", pr.number),
+                });
+                self.notifiers
+                    .send(manager, &notice(key, &reaction.priority, message));
+                "notified".to_string()
+            }
+            Action::AutoMerge => match self.merge(manager, session, project, pr) {
+                Ok(()) => "merged".to_string(),
+                Err(e) => {
+                    let _ = manager.store.reset_reaction(id, key);
+                    format!("merge failed: {e}")
+                }
+            },
+            Action::Cleanup => {
+                let (_, note) = manager
+                    .finish(id, "merged", "pr_merged", true)
+                    .map_err(|e| e.to_string())?;
+                self.notifiers.send(
+                    manager,
+                    &notice(
+                        "merge.completed",
+                        &reaction.priority,
+                        format!("{id}: PR #{} merged; session cleaned up", pr.number),
+                    ),
+                );
+                let _ = manager.drain_queue();
+                note.map_or("cleaned up".to_string(), |n| format!("cleaned up ({n})"))
+            }
+            Action::None => return Ok(()),
+        };
+        report
+            .actions
+            .push((id.to_string(), format!("{key}: {outcome}")));
+        Ok(())
+    }
+
+    /// Merges a session's PR through its project's SCM.
+    pub fn merge(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        pr: &PrFacts,
+    ) -> Result<(), String> {
+        if project.scm.is_local() {
+            let local = manager
+                .store
+                .local_pr(&project.id, pr.number)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no local PR #{}", pr.number))?;
+            let scratch = scratch_dir(&manager.paths.data, &session.id);
+            local_scm::merge(&mut manager.store, project, &local, &scratch)
+        } else {
+            self.scm_plugins.merge(manager, project, session, pr)
+        }
+    }
+}
+
+fn scratch_dir(data: &Path, id: &str) -> PathBuf {
+    data.join("tmp").join(format!("merge-{id}"))
+}
