@@ -38,7 +38,7 @@ pub struct RawConfig {
     /// Which notifiers get events of each priority (urgent, action, warning, info); a priority not listed goes to `defaults.notifiers`, else to every notifier.
     #[schemars(with = "Option<Routing>")]
     pub notification_routing: Option<BTreeMap<String, Vec<String>>>,
-    /// Reserved (automatic responses to CI failures, reviews and the like): a mapping, accepted, not used yet.
+    /// What ao does on each trigger (ci-failed, changes-requested, merge-conflicts, approved-and-green, agent-needs-input, agent-exited, pr-merged, pr-closed): `{ action: send-to-agent | notify | auto-merge | cleanup | none, retries, priority, message }`; unset keys keep their defaults.
     #[schemars(with = "Option<JsonMap>")]
     pub reactions: Option<Value>,
     /// Per-plugin switches, capability grants and resource limits, by plugin name.
@@ -106,11 +106,11 @@ pub struct RawProject {
     /// How each session's checkout is made: `worktree` or `clone`; default `defaults.workspace`.
     #[schemars(with = "Option<WorkspaceKind>")]
     pub workspace: Option<String>,
-    /// Reserved (the issue tracker plugin and its settings): a mapping, accepted, not used yet.
-    #[schemars(with = "Option<JsonMap>")]
+    /// Where issues come from: `local` (default: `.ao/issues/<id>.md`), a tracker plugin name (`github`), or `{ plugin: NAME, …settings }`.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub tracker: Option<Value>,
-    /// Reserved (the SCM plugin for pull requests and CI, and its settings): a mapping, accepted, not used yet.
-    #[schemars(with = "Option<JsonMap>")]
+    /// Where PRs, CI and reviews live: `local` (default: pushed branches, the `ci` command, `ao review`), an SCM plugin name (`github`), or `{ plugin: NAME, ci: \"make test\", …settings }`.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub scm: Option<Value>,
     /// Relative paths in the checkout linked into each workspace instead of copied (e.g. `node_modules`); no `..`, no absolute paths.
     #[serde(default)]
@@ -128,7 +128,7 @@ pub struct RawProject {
     pub agent_rules: Option<String>,
     /// A file of project rules (relative to `path`) added to the prompt after `agentRules`.
     pub agent_rules_file: Option<String>,
-    /// Reserved (this project's overrides of the top-level `reactions`): a mapping, accepted, not used yet.
+    /// This project's overrides of the top-level `reactions`.
     #[schemars(with = "Option<JsonMap>")]
     pub reactions: Option<Value>,
     /// Reserved (`false` to switch the project off without deleting it): accepted, not used yet.

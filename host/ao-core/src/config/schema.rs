@@ -103,7 +103,7 @@ projects:
       Run the tests before you push.
     agentRulesFile: RULES.md
     reactions:
-      ci-failed: { auto: true }
+      ci-failed: { retries: 2 }
     enabled: true
   api:
     path: ../api
@@ -117,7 +117,7 @@ notificationRouting:
   urgent: [desktop, team]
   info: [team]
 reactions:
-  ci-failed: { auto: true, action: send-to-agent }
+  ci-failed: { action: send-to-agent, priority: urgent }
 plugins:
   slack:
     enabled: true
