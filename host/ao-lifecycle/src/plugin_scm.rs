@@ -11,6 +11,60 @@ use ao_plugin_host::bindings::v0_1::ao::plugin::scm_types as wit;
 use ao_sessions::SessionManager;
 use std::collections::HashMap;
 
+pub use wit::PrInfo;
+
+fn facts_of(info: &wit::PrInfo, e: wit::PrEnrichment) -> PrFacts {
+    PrFacts {
+        number: e.number.into(),
+        url: info.url.clone(),
+        state: match e.state {
+            wit::PrState::Open => PrState::Open,
+            wit::PrState::Merged => PrState::Merged,
+            wit::PrState::Closed => PrState::Closed,
+        },
+        // No head SHA in the enrichment: the newest check time stands in,
+        // so a new CI run is a new trigger.
+        head: e
+            .ci_checks
+            .iter()
+            .filter_map(|c| c.completed_at.or(c.started_at))
+            .max()
+            .map(|t| t.to_string()),
+        ci: match e.ci {
+            wit::CiSummary::Pending => Ci::Pending,
+            wit::CiSummary::Passing => Ci::Passing,
+            wit::CiSummary::Failing => Ci::Failing,
+            wit::CiSummary::None => Ci::None,
+        },
+        failing_checks: e
+            .ci_checks
+            .iter()
+            .filter(|c| matches!(c.status, wit::CheckStatus::Failed))
+            .map(|c| match &c.url {
+                Some(url) => format!("{} ({url})", c.name),
+                None => c.name.clone(),
+            })
+            .collect(),
+        ci_log_tail: None,
+        review: match e.review_decision {
+            wit::ReviewDecision::Approved => ReviewDecision::Approved,
+            wit::ReviewDecision::ChangesRequested => ReviewDecision::ChangesRequested,
+            wit::ReviewDecision::Pending => ReviewDecision::Pending,
+            wit::ReviewDecision::None => ReviewDecision::None,
+        },
+        comments: e
+            .unresolved_comments
+            .iter()
+            .filter(|c| !c.is_resolved)
+            .map(|c| match (&c.path, c.line) {
+                (Some(path), Some(line)) => format!("{} ({path}:{line}): {}", c.author, c.body),
+                _ => format!("{}: {}", c.author, c.body),
+            })
+            .collect(),
+        has_conflicts: e.has_conflicts,
+    }
+}
+
 /// One SCM plugin instance per project.
 #[derive(Default)]
 pub struct Instances {
@@ -50,7 +104,7 @@ impl Instances {
             .expect("inserted above"))
     }
 
-    fn detect(
+    pub fn detect(
         &mut self,
         manager: &SessionManager,
         project: &ProjectConfig,
@@ -62,75 +116,28 @@ impl Instances {
             .map_err(|e| e.to_string())
     }
 
-    /// The facts of `branch`'s PR, if it has one.
-    pub fn facts(
+    /// The facts of many PRs in one call (one batched query for GitHub).
+    pub fn enrich(
         &mut self,
         manager: &SessionManager,
         project: &ProjectConfig,
-        branch: &str,
-    ) -> Result<Option<PrFacts>, String> {
-        let Some(info) = self.detect(manager, project, branch)? else {
-            return Ok(None);
-        };
+        prs: &[wit::PrInfo],
+    ) -> Result<Vec<PrFacts>, String> {
+        if prs.is_empty() {
+            return Ok(Vec::new());
+        }
         let p = wit_project(project);
         let enriched = self
             .get(manager, project)?
-            .with_scm("enrich-prs", |store, g| {
-                g.call_enrich_prs(store, &p, std::slice::from_ref(&info))
-            })
+            .with_scm("enrich-prs", |store, g| g.call_enrich_prs(store, &p, prs))
             .map_err(|e| e.to_string())?;
-        let Some(e) = enriched.into_iter().find(|e| e.number == info.number) else {
-            return Ok(None);
-        };
-        Ok(Some(PrFacts {
-            number: e.number.into(),
-            url: info.url.clone(),
-            state: match e.state {
-                wit::PrState::Open => PrState::Open,
-                wit::PrState::Merged => PrState::Merged,
-                wit::PrState::Closed => PrState::Closed,
-            },
-            // No head SHA in the enrichment: the newest check time stands in,
-            // so a new CI run is a new trigger.
-            head: e
-                .ci_checks
-                .iter()
-                .filter_map(|c| c.completed_at.or(c.started_at))
-                .max()
-                .map(|t| t.to_string()),
-            ci: match e.ci {
-                wit::CiSummary::Pending => Ci::Pending,
-                wit::CiSummary::Passing => Ci::Passing,
-                wit::CiSummary::Failing => Ci::Failing,
-                wit::CiSummary::None => Ci::None,
-            },
-            failing_checks: e
-                .ci_checks
-                .iter()
-                .filter(|c| matches!(c.status, wit::CheckStatus::Failed))
-                .map(|c| match &c.url {
-                    Some(url) => format!("{} ({url})", c.name),
-                    None => c.name.clone(),
-                })
-                .collect(),
-            ci_log_tail: None,
-            review: match e.review_decision {
-                wit::ReviewDecision::Approved => ReviewDecision::Approved,
-                wit::ReviewDecision::ChangesRequested => ReviewDecision::ChangesRequested,
-                wit::ReviewDecision::Pending => ReviewDecision::Pending,
-                wit::ReviewDecision::None => ReviewDecision::None,
-            },
-            comments: e
-                .unresolved_comments
-                .iter()
-                .filter(|c| !c.is_resolved)
-                .map(|c| match (&c.path, c.line) {
-                    (Some(path), Some(line)) => format!("{} ({path}:{line}): {}", c.author, c.body),
-                    _ => format!("{}: {}", c.author, c.body),
-                })
-                .collect(),
-            has_conflicts: e.has_conflicts,
-        }))
+        Ok(enriched
+            .into_iter()
+            .filter_map(|e| {
+                let info = prs.iter().find(|i| i.number == e.number)?;
+                Some(facts_of(info, e))
+            })
+            .collect())
     }
 
     /// Merges through the plugin (squash, as most teams do).

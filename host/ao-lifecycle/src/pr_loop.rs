@@ -13,7 +13,9 @@ use ao_core::config::integrations::Action;
 use ao_core::state::{Session, Transition};
 use ao_sessions::reconcile::Activity;
 use ao_sessions::{Observed, SessionManager};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What one cycle did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -26,6 +28,35 @@ pub struct CycleReport {
 pub struct PrLoop {
     notifiers: Notifiers,
     scm_plugins: plugin_scm::Instances,
+    /// When each session's PR was last enriched through a plugin, and how
+    /// settled it was then (the cadence tier).
+    polled: HashMap<String, (Instant, Tier)>,
+}
+
+/// How often a PR behind an SCM plugin is looked at, to spend API quota
+/// where things move: every cycle while CI runs or after a push, every few
+/// minutes once settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    Moving,
+    Settled,
+}
+
+impl Tier {
+    fn of(pr: &PrFacts) -> Tier {
+        if pr.ci == Ci::Pending || pr.review == ReviewDecision::None {
+            Tier::Moving
+        } else {
+            Tier::Settled
+        }
+    }
+
+    fn every(self) -> Duration {
+        match self {
+            Tier::Moving => Duration::ZERO,
+            Tier::Settled => Duration::from_secs(120),
+        }
+    }
 }
 
 impl PrLoop {
@@ -44,6 +75,8 @@ impl PrLoop {
                 return report;
             }
         };
+        // Plugin SCMs: sessions batched per project, one enrichment call each.
+        let mut batches: HashMap<String, Vec<(Session, bool, plugin_scm::PrInfo)>> = HashMap::new();
         for session in sessions {
             let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
                 continue;
@@ -56,11 +89,61 @@ impl PrLoop {
                 continue;
             }
             let busy = activity.is_some_and(|o| o.activity == Some(Activity::Active));
+            if !project.scm.is_local() {
+                match self.plugin_pr_due(manager, &session, &project) {
+                    Ok(Some(info)) => batches
+                        .entry(project.id.clone())
+                        .or_default()
+                        .push((session, busy, info)),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!("{}: PR loop: {e}", session.id),
+                }
+                continue;
+            }
             if let Err(e) = self.follow_pr(manager, &session, &project, busy, &mut report) {
                 tracing::warn!("{}: PR loop: {e}", session.id);
             }
         }
+        for (project_id, batch) in batches {
+            let project = manager.config.projects[&project_id].clone();
+            let infos: Vec<plugin_scm::PrInfo> = batch.iter().map(|(_, _, i)| i.clone()).collect();
+            let facts = match self.scm_plugins.enrich(manager, &project, &infos) {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!("{project_id}: PR loop: {e}");
+                    continue;
+                }
+            };
+            for (session, busy, info) in batch {
+                let Some(pr) = facts.iter().find(|f| f.number == i64::from(info.number)) else {
+                    continue;
+                };
+                self.polled
+                    .insert(session.id.clone(), (Instant::now(), Tier::of(pr)));
+                if let Err(e) = self.apply(manager, &session, &project, pr, busy, &mut report) {
+                    tracing::warn!("{}: PR loop: {e}", session.id);
+                }
+            }
+        }
         report
+    }
+
+    /// The session's PR through its SCM plugin, if it is due a look.
+    fn plugin_pr_due(
+        &mut self,
+        manager: &SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+    ) -> Result<Option<plugin_scm::PrInfo>, String> {
+        let Some(branch) = session.branch.as_deref() else {
+            return Ok(None);
+        };
+        if let Some((at, tier)) = self.polled.get(&session.id)
+            && at.elapsed() < tier.every()
+        {
+            return Ok(None);
+        }
+        self.scm_plugins.detect(manager, project, branch)
     }
 
     fn agent_reactions(
@@ -112,6 +195,7 @@ impl PrLoop {
             .push((session.id.clone(), format!("{key}: notified")));
     }
 
+    /// A session on the local SCM: detect its PR and read its facts.
     fn follow_pr(
         &mut self,
         manager: &mut SessionManager,
@@ -125,23 +209,16 @@ impl PrLoop {
         };
         let logs = manager.paths.data.join("logs");
         let workspace = session.workspace_path.as_ref().map(PathBuf::from);
-        let facts = if project.scm.is_local() {
-            let Some(pr) = local_scm::detect(&mut manager.store, project, &branch)? else {
-                return Ok(());
-            };
-            local_scm::facts(
-                &mut manager.store,
-                project,
-                &pr,
-                workspace.as_deref(),
-                &logs,
-            )?
-        } else {
-            match self.scm_plugins.facts(manager, project, &branch)? {
-                Some(f) => f,
-                None => return Ok(()),
-            }
+        let Some(pr) = local_scm::detect(&mut manager.store, project, &branch)? else {
+            return Ok(());
         };
+        let facts = local_scm::facts(
+            &mut manager.store,
+            project,
+            &pr,
+            workspace.as_deref(),
+            &logs,
+        )?;
         self.apply(manager, session, project, &facts, agent_busy, report)
     }
 
