@@ -135,6 +135,39 @@ fn parse(id: &str, text: &str, path: &Path) -> Result<LocalIssue, String> {
     })
 }
 
+/// Marks an issue closed (its front matter's `state`), as a merge does.
+pub fn close(project_path: &Path, id: &str) -> Result<(), String> {
+    let issue = get(project_path, id)?;
+    if issue.state == "closed" {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&issue.path).map_err(|e| e.to_string())?;
+    let updated = match text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---"))
+    {
+        Some((yaml, rest)) if yaml.lines().any(|l| l.starts_with("state:")) => {
+            let yaml: Vec<String> = yaml
+                .lines()
+                .map(|l| {
+                    if l.starts_with("state:") {
+                        "state: closed".to_string()
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect();
+            format!("---\n{}\n---{rest}", yaml.join("\n"))
+        }
+        Some((yaml, rest)) => format!("---\n{yaml}\nstate: closed\n---{rest}"),
+        None => format!(
+            "---\ntitle: {:?}\nstate: closed\n---\n{}",
+            issue.title, issue.body
+        ),
+    };
+    std::fs::write(&issue.path, updated).map_err(|e| format!("{}: {e}", issue.path.display()))
+}
+
 /// The task text a coding agent gets for an issue.
 pub fn prompt(issue: &LocalIssue) -> String {
     let mut text = format!("Issue #{}: {}", issue.id, issue.title);
@@ -177,6 +210,28 @@ mod tests {
             "Issue #10: Fix the login redirect [bug, web]\n\nUsers land on /."
         );
         assert_eq!(get(dir.path(), "2").unwrap().title, "Add a dark mode");
+
+        // Closing keeps the title, labels and body.
+        close(dir.path(), "10").unwrap();
+        close(dir.path(), "2").unwrap();
+        let closed = get(dir.path(), "10").unwrap();
+        assert_eq!(
+            (
+                closed.state.as_str(),
+                closed.labels.len(),
+                closed.body.as_str()
+            ),
+            ("closed", 2, "Users land on /.")
+        );
+        let closed = get(dir.path(), "2").unwrap();
+        assert_eq!(
+            (
+                closed.state.as_str(),
+                closed.title.as_str(),
+                closed.body.as_str()
+            ),
+            ("closed", "Add a dark mode", "Please.")
+        );
     }
 
     #[test]

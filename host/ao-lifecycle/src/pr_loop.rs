@@ -31,7 +31,12 @@ pub struct PrLoop {
     /// When each session's PR was last enriched through a plugin, and how
     /// settled it was then (the cadence tier).
     polled: HashMap<String, (Instant, Tier)>,
+    /// When a merged session's cleanup was first held back for a busy agent.
+    merged_seen: HashMap<String, Instant>,
 }
+
+/// How long cleanup after a merge waits for a busy agent to finish its turn.
+const CLEANUP_GRACE: Duration = Duration::from_secs(300);
 
 /// How often a PR behind an SCM plugin is looked at, to spend API quota
 /// where things move: every cycle while CI runs or after a push, every few
@@ -283,9 +288,19 @@ impl PrLoop {
             return Ok(());
         };
         let reaction = project.reactions[key].clone();
-        // Do not talk over an agent in the middle of a turn; try next cycle.
-        if reaction.action == Action::SendToAgent && agent_busy {
+        // Do not talk over an agent in the middle of a turn, nor clean up
+        // under it (for at most CLEANUP_GRACE after the merge); try next cycle.
+        if agent_busy && reaction.action == Action::SendToAgent {
             return Ok(());
+        }
+        if agent_busy && reaction.action == Action::Cleanup {
+            let since = *self
+                .merged_seen
+                .entry(id.to_string())
+                .or_insert_with(Instant::now);
+            if since.elapsed() < CLEANUP_GRACE {
+                return Ok(());
+            }
         }
         let Some(attempts) = manager
             .store
@@ -350,6 +365,12 @@ impl PrLoop {
                 let (_, note) = manager
                     .finish(id, "merged", "pr_merged", true)
                     .map_err(|e| e.to_string())?;
+                self.merged_seen.remove(id);
+                if let Some(issue) = &session.issue_id
+                    && let Err(e) = crate::tracker::close_issue(manager, project, issue)
+                {
+                    tracing::warn!("{id}: cannot close issue {issue}: {e}");
+                }
                 self.notifiers.send(
                     manager,
                     &notice(

@@ -48,3 +48,44 @@ pub fn task_for_issue(
         .map(Some)
         .map_err(|e| e.to_string())
 }
+
+/// Closes the issue a merged PR resolved, when the tracker can.
+pub fn close_issue(
+    manager: &SessionManager,
+    project: &ProjectConfig,
+    issue: &str,
+) -> Result<(), String> {
+    if project.tracker.is_local() {
+        if !local_tracker::issues_dir(&project.path).is_dir() {
+            return Ok(());
+        }
+        return local_tracker::close(&project.path, issue);
+    }
+    let label = format!("{} ({})", project.tracker.plugin, project.id);
+    let mut tracker = manager
+        .instantiate(
+            &project.tracker.plugin,
+            "tracker",
+            &label,
+            project.tracker.settings.clone(),
+        )
+        .map_err(|e| e.to_string())?;
+    let p = Project {
+        id: project.id.clone(),
+        repo: project.repo.clone(),
+        path: project.path.display().to_string(),
+        default_branch: project.default_branch.clone(),
+    };
+    let update = ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueUpdate {
+        state: Some(ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueState::Closed),
+        add_labels: Vec::new(),
+        remove_labels: Vec::new(),
+        assignee: None,
+        comment: Some("Resolved by the merged pull request (ao).".into()),
+    };
+    tracker
+        .with_tracker("update-issue", |store, g| {
+            g.call_update_issue(store, &p, issue, &update)
+        })
+        .map_err(|e| e.to_string())
+}

@@ -99,6 +99,8 @@ impl Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reaction {
     pub action: Action,
+    /// `false`: people are told instead of ao acting (the action becomes notify).
+    pub auto: bool,
     /// Times `send-to-agent` is tried for one trigger before people are
     /// told instead (escalation).
     pub retries: u32,
@@ -133,6 +135,7 @@ fn default_reaction(key: &str) -> Reaction {
     };
     Reaction {
         action,
+        auto: true,
         retries,
         priority: priority.into(),
         message: None,
@@ -203,10 +206,12 @@ pub fn apply_reactions(
                     current.priority = p.clone();
                 }
                 ("message", Value::String(m)) => current.message = Some(m.clone()),
-                ("action" | "retries" | "priority" | "message", _) => {
+                ("auto", Value::Bool(b)) => current.auto = *b,
+                ("action" | "retries" | "priority" | "message" | "auto", _) => {
                     let valid = match field.as_str() {
                         "retries" => "a number from 0 to 20".to_string(),
                         "priority" => format!("one of: {}", PRIORITIES.join(", ")),
+                        "auto" => "true or false".to_string(),
                         _ => "a string".to_string(),
                     };
                     return Err(source.error_at(&at, format!("`{field}` must be {valid}"), None));
@@ -215,7 +220,7 @@ pub fn apply_reactions(
                     return Err(source.error_at(
                         &at,
                         format!("`{field}` is not a reaction setting"),
-                        Some("use action, retries, priority, message".into()),
+                        Some("use action, auto, retries, priority, message".into()),
                     ));
                 }
             }
@@ -226,6 +231,11 @@ pub fn apply_reactions(
                 "auto-merge is only for `approved-and-green`",
                 None,
             ));
+        }
+    }
+    for reaction in base.values_mut() {
+        if !reaction.auto && reaction.action != Action::None {
+            reaction.action = Action::Notify;
         }
     }
     Ok(base)
