@@ -70,6 +70,10 @@ const SHIPPED: &[Shipped] = &[
     Shipped::new("agent-aider"),
     Shipped::new("agent-opencode"),
     Shipped::new("agent-cursor"),
+    Shipped::new("github")
+        .http(&["api.github.com"])
+        .secrets(&["GITHUB_TOKEN"])
+        .kv(),
 ];
 
 /// Test-only fixtures: built, never shipped.
