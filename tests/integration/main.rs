@@ -4,6 +4,7 @@ mod agents;
 mod cli;
 mod containment;
 mod daemon;
+mod github;
 mod helpers;
 mod js_plugin;
 mod loading;
