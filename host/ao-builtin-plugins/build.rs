@@ -10,30 +10,70 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// First-party plugins shipped in the binary: (crate, default grant).
-type Shipped = (
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-    &'static [&'static str],
-);
+/// A first-party plugin shipped in the binary: its crate and default grant
+/// (what it gets when `plugins.<name>.grant` is absent from the config).
+struct Shipped {
+    krate: &'static str,
+    http: &'static [&'static str],
+    programs: &'static [&'static str],
+    read_dirs: &'static [&'static str],
+    secrets: &'static [&'static str],
+    kv: bool,
+}
+
+impl Shipped {
+    const fn new(krate: &'static str) -> Self {
+        Shipped {
+            krate,
+            http: &[],
+            programs: &[],
+            read_dirs: &[],
+            secrets: &[],
+            kv: false,
+        }
+    }
+    /// Hosts it may reach.
+    const fn http(mut self, hosts: &'static [&'static str]) -> Self {
+        self.http = hosts;
+        self
+    }
+    /// Programs it may run.
+    const fn programs(mut self, programs: &'static [&'static str]) -> Self {
+        self.programs = programs;
+        self
+    }
+    /// Directories it may read.
+    const fn read_dirs(mut self, dirs: &'static [&'static str]) -> Self {
+        self.read_dirs = dirs;
+        self
+    }
+    /// Secrets it may use.
+    const fn secrets(mut self, names: &'static [&'static str]) -> Self {
+        self.secrets = names;
+        self
+    }
+    /// Its private key-value store.
+    const fn kv(mut self) -> Self {
+        self.kv = true;
+        self
+    }
+}
+
 const SHIPPED: &[Shipped] = &[
-    // crate, default grants: http hosts, programs, read-only directories
-    ("notifier-webhook", &[], &[], &[]),
-    ("notifier-slack", &["hooks.slack.com"], &[], &[]),
-    (
-        "notifier-discord",
-        &["discord.com", "discordapp.com"],
-        &[],
-        &[],
-    ),
-    ("notifier-desktop", &[], &["notify-send", "osascript"], &[]),
-    ("agent-claude-code", &[], &[], &["~/.claude/projects"]),
-    ("agent-custom", &[], &[], &[]),
-    ("agent-codex", &[], &[], &["~/.codex/sessions"]),
-    ("agent-aider", &[], &[], &[]),
-    ("agent-opencode", &[], &[], &[]),
-    ("agent-cursor", &[], &[], &[]),
+    Shipped::new("notifier-webhook"),
+    Shipped::new("notifier-slack").http(&["hooks.slack.com"]),
+    Shipped::new("notifier-discord").http(&["discord.com", "discordapp.com"]),
+    Shipped::new("notifier-desktop").programs(&["notify-send", "osascript"]),
+    Shipped::new("agent-claude-code").read_dirs(&["~/.claude/projects"]),
+    Shipped::new("agent-custom"),
+    Shipped::new("agent-codex").read_dirs(&["~/.codex/sessions"]),
+    Shipped::new("agent-aider"),
+    Shipped::new("agent-opencode"),
+    Shipped::new("agent-cursor"),
+    Shipped::new("github")
+        .http(&["api.github.com"])
+        .secrets(&["GITHUB_TOKEN"])
+        .kv(),
 ];
 
 /// Test-only fixtures: built, never shipped.
@@ -102,13 +142,21 @@ fn main() {
     let mut code = String::from(
         "/// First-party plugins, embedded at build time.\npub fn builtins() -> Vec<Builtin> {\n    vec![\n",
     );
-    for (krate, http, programs, read_dirs) in SHIPPED {
+    for shipped in SHIPPED {
+        let Shipped {
+            krate,
+            http,
+            programs,
+            read_dirs,
+            secrets,
+            kv,
+        } = shipped;
         let file = krate
             .strip_prefix("notifier-")
             .or_else(|| krate.strip_prefix("agent-"))
             .unwrap_or(krate);
         code.push_str(&format!(
-            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?}, read_dirs: &{read_dirs:?} }},\n",
+            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?}, read_dirs: &{read_dirs:?}, secrets: &{secrets:?}, kv: {kv} }},\n",
             wasm(krate)
         ));
     }

@@ -29,7 +29,8 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
             "codex",
             "aider",
             "opencode",
-            "cursor"
+            "cursor",
+            "github"
         ]
     );
     let slack = &v["plugins"][1];

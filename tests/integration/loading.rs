@@ -102,6 +102,7 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
             "custom",
             "desktop",
             "discord",
+            "github",
             "hostile",
             "opencode",
             "slack",

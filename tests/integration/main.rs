@@ -5,6 +5,7 @@ mod claude_flow;
 mod cli;
 mod containment;
 mod daemon;
+mod github;
 mod helpers;
 mod js_plugin;
 mod loading;

@@ -17,6 +17,10 @@ pub struct Builtin {
     pub programs: &'static [&'static str],
     /// Read-only directories granted by default (the agent's transcripts).
     pub read_dirs: &'static [&'static str],
+    /// Secrets granted by default (`GITHUB_TOKEN`).
+    pub secrets: &'static [&'static str],
+    /// Whether the private key-value store is granted by default.
+    pub kv: bool,
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));

@@ -55,7 +55,8 @@ impl Context {
                     http: b.http.iter().map(|s| s.to_string()).collect(),
                     programs: b.programs.iter().map(|s| s.to_string()).collect(),
                     read_dirs: b.read_dirs.iter().map(|s| s.to_string()).collect(),
-                    ..Grant::default()
+                    secrets: b.secrets.iter().map(|s| s.to_string()).collect(),
+                    kv: b.kv,
                 },
             })
             .collect();

@@ -106,17 +106,36 @@ impl RequestBuilder {
 
     /// Sends the request, retrying transient failures (network errors, 429
     /// and 5xx) up to `policy.retries` times with exponential backoff. A
-    /// `Retry-After` header from the server replaces the computed delay.
+    /// `Retry-After` header from the server replaces the computed delay; a
+    /// rate limit that asks for a longer wait than `policy.max_delay_ms` is
+    /// returned at once (retrying earlier than asked would only fail again).
     pub fn send_with_retry(&self, policy: RetryPolicy) -> Result<Response, PluginError> {
+        self.send_with_retry_checked(policy, Response::error_for_status)
+    }
+
+    /// Like [`RequestBuilder::send_with_retry`], but `check` decides what each
+    /// response means: it sees every response (to read headers such as rate
+    /// limits, or to map errors the service's own way) and returns the
+    /// response or the [`PluginError`] it stands for. Retryable errors
+    /// ([`PluginError::is_retryable`]) are retried as in `send_with_retry`.
+    pub fn send_with_retry_checked(
+        &self,
+        policy: RetryPolicy,
+        mut check: impl FnMut(Response) -> Result<Response, PluginError>,
+    ) -> Result<Response, PluginError> {
         let mut attempt = 0;
         loop {
-            let outcome = self.send().and_then(Response::error_for_status);
+            let outcome = self.send().and_then(&mut check);
             match outcome {
                 Ok(response) => return Ok(response),
                 Err(err) if err.is_retryable() && attempt < policy.retries => {
                     let backoff = policy.base_delay_ms.saturating_mul(1 << attempt.min(16));
                     let delay = match &err {
-                        PluginError::RateLimited(r) => r.retry_after_ms.unwrap_or(backoff),
+                        PluginError::RateLimited(r) => match r.retry_after_ms {
+                            Some(ms) if ms > policy.max_delay_ms => return Err(err),
+                            Some(ms) => ms,
+                            None => backoff,
+                        },
                         _ => backoff,
                     };
                     crate::log::debug(&format!(

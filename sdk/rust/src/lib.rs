@@ -56,7 +56,7 @@ mod roles;
 pub mod secrets;
 pub mod terminal;
 
-pub use roles::{Agent, Notifier, Plugin, Scm, Tracker};
+pub use roles::{Agent, Notifier, Plugin, Scm, Tracker, summarize_checks};
 
 /// Agent records.
 pub use ao_plugin_imports::ao::plugin::agent_types::{
