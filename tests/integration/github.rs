@@ -60,7 +60,7 @@ fn github(server: &FakeGitHub, kv_dir: &Path, extra: Value) -> Gh {
             ]
             .into(),
         )),
-        kv_dir: Some(kv_dir.to_path_buf()),
+        kv_database: Some(kv_dir.join("ao.db")),
         ..InstanceSettings::default()
     });
     Gh {
@@ -176,9 +176,15 @@ impl Gh {
 }
 
 /// The plugin's key-value store as the host keeps it (`<kv_dir>/github.json`).
+/// The plugin's key-value data, as stored in the state database.
 fn kv(dir: &Path) -> serde_json::Map<String, Value> {
-    let text = std::fs::read_to_string(dir.join("github.json")).unwrap_or_else(|_| "{}".into());
-    serde_json::from_str(&text).unwrap()
+    let mut store = ao_plugin_host::kv_store::KvStore::open(&dir.join("ao.db"), "github").unwrap();
+    store
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
 }
 
 fn no_filter() -> IssueFilter {
@@ -916,7 +922,7 @@ fn the_token_is_added_by_the_host_and_never_reaches_the_plugin() {
     }
     // Nothing the plugin returned or stored holds it.
     assert!(!seen.contains(TOKEN));
-    let store = std::fs::read_to_string(dir.path().join("github.json")).unwrap();
+    let store = serde_json::to_string(&kv(dir.path())).unwrap();
     assert!(!store.contains(TOKEN));
     // The plugin asked for the secret by name only; without a grant there is no header.
     let mut ungranted = load_builtin("github.wasm").instantiate(InstanceSettings {

@@ -110,6 +110,18 @@ impl KvStore {
         }
     }
 
+    /// Every key of this plugin with its value, by key.
+    pub fn entries(&mut self) -> Result<Vec<(String, String)>, String> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM plugin_kv WHERE plugin = ?1 ORDER BY key")
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map([&self.plugin], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    }
+
     /// Deletes a key.
     pub fn delete(&mut self, key: &str) -> Result<(), String> {
         self.conn
