@@ -6,6 +6,7 @@ mod cli;
 mod containment;
 mod daemon;
 mod github;
+mod github_flow;
 mod helpers;
 mod js_plugin;
 mod loading;

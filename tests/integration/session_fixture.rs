@@ -41,6 +41,8 @@ pub struct Fixture {
     pub tmux_dir: PathBuf,
     /// Put first on `ao`'s PATH (stand-in agent CLIs).
     pub path_prefix: Option<PathBuf>,
+    /// More environment for `ao` (secrets such as GITHUB_TOKEN).
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl Drop for Fixture {
@@ -106,6 +108,7 @@ impl Fixture {
             clone,
             tmux_dir,
             path_prefix: None,
+            extra_env: Vec::new(),
         }
     }
 
@@ -118,6 +121,7 @@ impl Fixture {
             .env("GIT_AUTHOR_EMAIL", "agent@example.com")
             .env("GIT_COMMITTER_NAME", "agent")
             .env("GIT_COMMITTER_EMAIL", "agent@example.com");
+        cmd.envs(self.extra_env.iter().map(|(k, v)| (k, v)));
         if let Some(prefix) = &self.path_prefix {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", prefix.display()));

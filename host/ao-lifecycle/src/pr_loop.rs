@@ -28,9 +28,9 @@ pub struct CycleReport {
 pub struct PrLoop {
     notifiers: Notifiers,
     scm_plugins: plugin_scm::Instances,
-    /// When each session's PR was last enriched through a plugin, and how
-    /// settled it was then (the cadence tier).
-    polled: HashMap<String, (Instant, Tier)>,
+    /// When each session's PR was last looked at through a plugin, and
+    /// how it looked then (the cadence).
+    polled: HashMap<String, Poll>,
     /// When a merged session's cleanup was first held back for a busy agent.
     merged_seen: HashMap<String, Instant>,
 }
@@ -38,30 +38,37 @@ pub struct PrLoop {
 /// How long cleanup after a merge waits for a busy agent to finish its turn.
 const CLEANUP_GRACE: Duration = Duration::from_secs(300);
 
-/// How often a PR behind an SCM plugin is looked at, to spend API quota
-/// where things move: every cycle while CI runs or after a push, every few
-/// minutes once settled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tier {
-    Moving,
-    Settled,
+/// Cadence for PRs behind an SCM plugin, to spend API quota where things
+/// move: every cycle while CI runs, while the agent works, and for two
+/// minutes after anything changed; every two minutes once settled.
+struct Poll {
+    at: Instant,
+    changed_at: Instant,
+    fingerprint: String,
+    ci_pending: bool,
 }
 
-impl Tier {
-    fn of(pr: &PrFacts) -> Tier {
-        if pr.ci == Ci::Pending || pr.review == ReviewDecision::None {
-            Tier::Moving
-        } else {
-            Tier::Settled
-        }
-    }
+const SETTLED_AFTER: Duration = Duration::from_secs(120);
 
-    fn every(self) -> Duration {
-        match self {
-            Tier::Moving => Duration::ZERO,
-            Tier::Settled => Duration::from_secs(120),
-        }
+impl Poll {
+    fn due(&self, agent_busy: bool) -> bool {
+        agent_busy
+            || self.ci_pending
+            || self.changed_at.elapsed() < SETTLED_AFTER
+            || self.at.elapsed() >= SETTLED_AFTER
     }
+}
+
+fn fingerprint(pr: &PrFacts) -> String {
+    format!(
+        "{}|{}|{}|{:?}|{}|{}",
+        pr.state.as_str(),
+        pr.ci.as_str(),
+        pr.review.as_str(),
+        pr.head,
+        pr.comments.len(),
+        pr.has_conflicts
+    )
 }
 
 impl PrLoop {
@@ -95,7 +102,7 @@ impl PrLoop {
             }
             let busy = activity.is_some_and(|o| o.activity == Some(Activity::Active));
             if !project.scm.is_local() {
-                match self.plugin_pr_due(manager, &session, &project) {
+                match self.plugin_pr_due(manager, &session, &project, busy) {
                     Ok(Some(info)) => batches
                         .entry(project.id.clone())
                         .or_default()
@@ -123,8 +130,21 @@ impl PrLoop {
                 let Some(pr) = facts.iter().find(|f| f.number == i64::from(info.number)) else {
                     continue;
                 };
-                self.polled
-                    .insert(session.id.clone(), (Instant::now(), Tier::of(pr)));
+                let now = Instant::now();
+                let print = fingerprint(pr);
+                let changed_at = match self.polled.get(&session.id) {
+                    Some(p) if p.fingerprint == print => p.changed_at,
+                    _ => now,
+                };
+                self.polled.insert(
+                    session.id.clone(),
+                    Poll {
+                        at: now,
+                        changed_at,
+                        fingerprint: print,
+                        ci_pending: pr.ci == Ci::Pending,
+                    },
+                );
                 if let Err(e) = self.apply(manager, &session, &project, pr, busy, &mut report) {
                     tracing::warn!("{}: PR loop: {e}", session.id);
                 }
@@ -139,16 +159,41 @@ impl PrLoop {
         manager: &SessionManager,
         session: &Session,
         project: &ProjectConfig,
+        agent_busy: bool,
     ) -> Result<Option<plugin_scm::PrInfo>, String> {
         let Some(branch) = session.branch.as_deref() else {
             return Ok(None);
         };
-        if let Some((at, tier)) = self.polled.get(&session.id)
-            && at.elapsed() < tier.every()
+        if self
+            .polled
+            .get(&session.id)
+            .is_some_and(|p| !p.due(agent_busy))
         {
             return Ok(None);
         }
-        self.scm_plugins.detect(manager, project, branch)
+        if let Some(info) = self.scm_plugins.detect(manager, project, branch)? {
+            return Ok(Some(info));
+        }
+        // `detect-pr` sees open PRs only: a known PR that is no longer open
+        // is still looked at, to learn that it merged or closed.
+        let Some(number) = session.pr_number.and_then(|n| u32::try_from(n).ok()) else {
+            return Ok(None);
+        };
+        let (owner, repo) = project
+            .repo
+            .as_deref()
+            .and_then(|r| r.split_once('/'))
+            .unwrap_or_default();
+        Ok(Some(plugin_scm::PrInfo {
+            number,
+            url: session.pr_url.clone().unwrap_or_default(),
+            title: String::new(),
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            branch: branch.to_string(),
+            base_branch: project.default_branch.clone(),
+            is_draft: false,
+        }))
     }
 
     fn agent_reactions(

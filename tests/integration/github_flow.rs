@@ -1,0 +1,191 @@
+//! The PR loop against (fake) GitHub through the real binary: the issue
+//! comes from GitHub, the agent pushes, GitHub's CI fails then passes, a
+//! reviewer asks for changes in a thread, approves, ao auto-merges through
+//! the API, cleans up, closes the issue, and Slack (a fake receiver) hears
+//! about it. The test plays GitHub's part only where GitHub itself would
+//! act (the PR appearing for the pushed branch, CI results, reviews).
+
+use crate::session_fixture::Fixture;
+use ao_tests::ao_binary::describe;
+use ao_tests::fake_github::TOKEN;
+use ao_tests::{FakeGitHub, FakeServer};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const AGENT: &str = r#"#!/bin/sh
+printf 'agent> '
+while IFS= read -r line; do
+  printf '%s\n' "$line" >> .agent-input.txt
+  case "$line" in
+    *"Work on GitHub issue #1"*) echo "work" >> README.md; git add README.md; git commit -qm "agent: redirect fix"; git push -q -u origin HEAD 2>/dev/null; echo pushed;;
+    *"CI failed"*) echo ok > fixed.txt; git add fixed.txt; git commit -qm "agent: make CI pass"; git push -q origin HEAD 2>/dev/null; echo fixed;;
+    *"asked for changes"*) echo docs > docs.txt; git add docs.txt; git commit -qm "agent: add docs"; git push -q origin HEAD 2>/dev/null; echo addressed;;
+  esac
+  printf 'agent> '
+done
+"#;
+
+fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn origin_log(f: &Fixture) -> String {
+    let _ = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&f.clone)
+        .args(["fetch", "-q", "origin"])
+        .output();
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(&f.clone)
+        .args(["log", "--format=%s", "origin/feat/issue-1"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed() {
+    const REPO: &str = "acme/web";
+    let gh = FakeGitHub::start();
+    gh.add_repo(REPO);
+    let issue = gh.add_issue(
+        REPO,
+        "Fix the login redirect",
+        "Users land on / after login.",
+        &["bug"],
+    );
+    let slack = FakeServer::start();
+    let mut f = Fixture::new("");
+    f.extra_env.push(("GITHUB_TOKEN".into(), TOKEN.into()));
+    let agent = f.env.dir.path().join("agent.sh");
+    std::fs::write(&agent, AGENT).unwrap();
+    f.env.write_config(&format!(
+        "notifiers:\n  team:\n    plugin: slack\n    webhookUrl: {slack_url}\n\
+         plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN], kv: true }}\n\
+         \x20 slack:\n    grant: {{ http: [\"{slack_host}\"] }}\n\
+         reactions:\n  approved-and-green: {{ action: auto-merge }}\n\
+         projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
+         \x20   agentConfig:\n      command: [sh, {agent}]\n\
+         \x20   tracker: {{ plugin: github, apiUrl: \"{api}\" }}\n\
+         \x20   scm: {{ plugin: github, apiUrl: \"{api}\", cacheTtlMs: 0 }}\n",
+        slack_url = slack.url("/hook"),
+        slack_host = slack.host(),
+        gh_host = gh.host(),
+        api = gh.url(),
+        path = f.clone.display(),
+        agent = agent.display(),
+    ));
+
+    let out = f.ao(&["spawn", &issue.to_string()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let session = || {
+        f.sessions()
+            .into_iter()
+            .find(|s| s["id"] == "web-1")
+            .unwrap()
+    };
+    assert!(
+        session()["prompt"]
+            .as_str()
+            .unwrap()
+            .contains("Fix the login redirect")
+    );
+    let log = f.env.dir.path().join("daemon.log");
+    let mut daemon = {
+        let mut cmd = f.env.command();
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &f.tmux_dir)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("AO_LOG", "warn,ao=info")
+            .args(["start", "--port", "0", "--interval", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        cmd.spawn().unwrap()
+    };
+    let daemon_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let input = || {
+        let s = session();
+        std::fs::read_to_string(
+            Path::new(s["workspacePath"].as_str().unwrap()).join(".agent-input.txt"),
+        )
+        .unwrap_or_default()
+    };
+
+    // The agent pushed; on GitHub that branch's PR appears, and CI fails.
+    wait_for("the agent's push", 20, || {
+        origin_log(&f).contains("agent: redirect fix")
+    });
+    let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
+    gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));
+    wait_for(
+        &format!(
+            "the CI failure to reach the agent; daemon log:\n{}",
+            daemon_log()
+        ),
+        30,
+        || input().contains("CI failed on your pull request"),
+    );
+    assert!(
+        input().contains("build"),
+        "names the failing check: {}",
+        input()
+    );
+    wait_for("the agent's fix", 20, || {
+        origin_log(&f).contains("agent: make CI pass")
+    });
+    gh.push(REPO, pr);
+    gh.set_pr_check(REPO, pr, "build", "completed", Some("success"));
+
+    // A reviewer asks for changes in a thread; the agent gets the comment.
+    wait_for("CI to pass", 20, || session()["ci"] == "passing");
+    let thread = gh.add_thread(REPO, pr, "ana", "README.md", 1, "please add docs");
+    gh.add_review(REPO, pr, "ana", "CHANGES_REQUESTED", "see the thread");
+    wait_for(
+        &format!(
+            "the comments to reach the agent; daemon log:\n{}",
+            daemon_log()
+        ),
+        30,
+        || input().contains("please add docs"),
+    );
+    wait_for("the agent's docs", 20, || {
+        origin_log(&f).contains("agent: add docs")
+    });
+    gh.push(REPO, pr);
+    gh.set_pr_check(REPO, pr, "build", "completed", Some("success"));
+    gh.resolve_thread(REPO, pr, &thread, true);
+    gh.add_review(REPO, pr, "ana", "APPROVED", "");
+
+    // Approved and green: ao merges through the API, cleans up, closes the issue.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while session()["status"] != "merged" {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the merge; session {}\ndaemon log:\n{}",
+            session(),
+            daemon_log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(gh.pr(REPO, pr).unwrap().merged);
+    wait_for("the issue to be closed", 10, || {
+        gh.issue(REPO, issue).is_some_and(|i| i.state == "closed")
+    });
+    let s = session();
+    assert!(!Path::new(s["workspacePath"].as_str().unwrap()).exists());
+    assert_eq!(s["alive"], false);
+    // Slack heard about the merge (the routing sends everything to `team`).
+    wait_for("the Slack message", 10, || {
+        slack
+            .requests()
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains("merged"))
+    });
+    assert!(f.ao(&["stop"]).status.success());
+    daemon.wait().unwrap();
+}
