@@ -186,6 +186,20 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
             .iter()
             .any(|r| String::from_utf8_lossy(&r.body).contains("merged"))
     });
+    // The quota GitHub reported is visible to the user.
+    let doctor: serde_json::Value =
+        serde_json::from_slice(&f.ao(&["doctor", "--json"]).stdout).unwrap();
+    let quota = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "github REST quota")
+        .cloned()
+        .expect("a quota check");
+    assert!(
+        quota["detail"].as_str().unwrap().contains("/5000 left"),
+        "{quota}"
+    );
     assert!(f.ao(&["stop"]).status.success());
     daemon.wait().unwrap();
 }

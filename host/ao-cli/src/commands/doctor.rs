@@ -73,6 +73,56 @@ const AGENT_CLIS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The API quota each tracker/SCM plugin in use last saw (plugins keep it
+/// under the `ratelimit` keys of their key-value data); low quota warns.
+fn api_quotas(ctx: &Context) -> Vec<Check> {
+    let plugins: std::collections::BTreeSet<&str> = ctx
+        .config
+        .projects
+        .values()
+        .flat_map(|p| [&p.tracker, &p.scm])
+        .filter(|r| !r.is_local())
+        .map(|r| r.plugin.as_str())
+        .collect();
+    let database = ao_core::state::database_path(&ctx.paths.data);
+    let mut checks = Vec::new();
+    for plugin in plugins {
+        let Ok(mut kv) = ao_plugin_host::kv_store::KvStore::open(&database, plugin) else {
+            continue;
+        };
+        for key in ["ratelimit", "ratelimit.graphql"] {
+            let Some(seen) = kv
+                .get(key)
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
+            else {
+                continue;
+            };
+            let remaining = seen["remaining"].as_u64().unwrap_or(0);
+            let limit = seen["limit"].as_u64().unwrap_or(0).max(1);
+            let reset_in =
+                (seen["resetAt"].as_i64().unwrap_or(0) - ao_core::state::now_ms()).max(0) / 60_000;
+            let ok = remaining * 10 >= limit;
+            let api = if key.ends_with("graphql") {
+                "GraphQL"
+            } else {
+                "REST"
+            };
+            checks.push(Check {
+                name: format!("{plugin} {api} quota"),
+                ok,
+                detail: format!("{remaining}/{limit} left, resets in {reset_in} min (last seen by ao)"),
+                fix: (!ok).then(|| {
+                    "ao slows down on its own; fewer sessions or a token with a higher limit help".to_string()
+                }),
+                required: false,
+            });
+        }
+    }
+    checks
+}
+
 pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
     let mut checks = vec![
         tool(
@@ -160,6 +210,7 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
             }
             checks.push(check);
         }
+        checks.extend(api_quotas(&ctx));
         for project in ctx.config.projects.values() {
             let ok = project.path.join(".git").exists();
             checks.push(Check {
