@@ -210,7 +210,7 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
             }
             checks.push(check);
         }
-        checks.extend(api_quotas(&ctx));
+        checks.extend(api_quotas(ctx));
         for project in ctx.config.projects.values() {
             let ok = project.path.join(".git").exists();
             checks.push(Check {
