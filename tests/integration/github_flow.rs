@@ -203,3 +203,136 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
     assert!(f.ao(&["stop"]).status.success());
     daemon.wait().unwrap();
 }
+
+/// POSTs a body to the daemon and returns (status, body).
+fn post(port: u16, path: &str, headers: &[(&str, String)], body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    write!(s, "{head}\r\n{body}").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0);
+    (
+        status,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    )
+}
+
+#[test]
+fn a_signed_webhook_makes_the_daemon_look_at_once_and_a_forged_one_is_refused() {
+    const REPO: &str = "acme/web";
+    const SECRET: &str = "whsec-for-tests";
+    let gh = FakeGitHub::start();
+    gh.add_repo(REPO);
+    let issue = gh.add_issue(REPO, "Fix the login redirect", "", &[]);
+    let mut f = Fixture::new("");
+    f.extra_env.push(("GITHUB_TOKEN".into(), TOKEN.into()));
+    f.extra_env
+        .push(("GITHUB_WEBHOOK_SECRET".into(), SECRET.into()));
+    let agent = f.env.dir.path().join("agent.sh");
+    std::fs::write(&agent, AGENT).unwrap();
+    f.env.write_config(&format!(
+        "plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET], kv: true }}\n\
+         projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
+         \x20   agentConfig:\n      command: [sh, {agent}]\n\
+         \x20   tracker: {{ plugin: github, apiUrl: \"{api}\" }}\n\
+         \x20   scm: {{ plugin: github, apiUrl: \"{api}\", cacheTtlMs: 0, webhookSecret: GITHUB_WEBHOOK_SECRET }}\n",
+        gh_host = gh.host(),
+        api = gh.url(),
+        path = f.clone.display(),
+        agent = agent.display(),
+    ));
+    assert!(f.ao(&["spawn", &issue.to_string()]).status.success());
+    wait_for("the agent's push", 20, || {
+        origin_log(&f).contains("agent: redirect fix")
+    });
+    let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
+    gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));
+
+    // A 60 s cycle: only the webhook can bring the news quickly.
+    let mut daemon = {
+        let mut cmd = f.env.command();
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &f.tmux_dir)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_WEBHOOK_SECRET", SECRET)
+            .args(["start", "--port", "0", "--interval", "60"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd.spawn().unwrap()
+    };
+    let info = f.env.dir.path().join("data/ao/daemon.json");
+    wait_for("the daemon", 20, || info.exists());
+    let port = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&info).unwrap())
+        .unwrap()["port"]
+        .as_u64()
+        .unwrap() as u16;
+    // The first cycle passes with no PR yet; then GitHub gets one, CI fails.
+    std::thread::sleep(Duration::from_secs(2));
+    let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
+    gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));
+
+    let body = serde_json::json!({
+        "action": "completed",
+        "check_run": { "name": "build", "head_sha": gh.head_sha(REPO, pr), "conclusion": "failure",
+                       "pull_requests": [{ "number": pr }] },
+        "repository": { "full_name": REPO }
+    })
+    .to_string();
+    let headers = |signature: String| {
+        vec![
+            ("X-GitHub-Event", "check_run".to_string()),
+            ("X-GitHub-Delivery", "d-1".to_string()),
+            ("X-Hub-Signature-256", signature),
+        ]
+    };
+    let forged = post(
+        port,
+        "/api/webhooks/web",
+        &headers(ao_tests::fake_github::sign_webhook(
+            b"wrong",
+            body.as_bytes(),
+        )),
+        &body,
+    );
+    assert_eq!(forged.0, 401, "{forged:?}");
+    let unknown = post(port, "/api/webhooks/nope", &headers(String::new()), &body);
+    assert_eq!(unknown.0, 404, "{unknown:?}");
+
+    let delivered = Instant::now();
+    let signed = ao_tests::fake_github::sign_webhook(SECRET.as_bytes(), body.as_bytes());
+    let ok = post(port, "/api/webhooks/web", &headers(signed), &body);
+    assert_eq!(ok.0, 202, "{ok:?}");
+    let session = || {
+        f.sessions()
+            .into_iter()
+            .find(|s| s["id"] == "web-1")
+            .unwrap()
+    };
+    wait_for(
+        "the CI failure to reach the agent after the webhook",
+        15,
+        || {
+            let s = session();
+            std::fs::read_to_string(
+                Path::new(s["workspacePath"].as_str().unwrap()).join(".agent-input.txt"),
+            )
+            .is_ok_and(|t| t.contains("CI failed on your pull request"))
+        },
+    );
+    eprintln!("webhook → agent message: {:?}", delivered.elapsed());
+    assert!(f.ao(&["stop"]).status.success());
+    daemon.wait().unwrap();
+}

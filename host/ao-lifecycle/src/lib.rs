@@ -22,4 +22,5 @@ pub mod pr_loop;
 pub mod status;
 pub mod tracker;
 
-pub use pr_loop::{CycleReport, PrLoop};
+pub use plugin_scm::{WebhookEvent, WebhookRequest};
+pub use pr_loop::{CycleReport, PrLoop, WebhookError};

@@ -11,7 +11,7 @@ use ao_plugin_host::bindings::v0_1::ao::plugin::scm_types as wit;
 use ao_sessions::SessionManager;
 use std::collections::HashMap;
 
-pub use wit::PrInfo;
+pub use wit::{PrInfo, WebhookEvent, WebhookRequest};
 
 fn facts_of(info: &wit::PrInfo, e: wit::PrEnrichment) -> PrFacts {
     PrFacts {
@@ -138,6 +138,32 @@ impl Instances {
                 Some(facts_of(info, e))
             })
             .collect())
+    }
+
+    /// Verifies and parses a webhook delivery; `Err` when it is not genuine.
+    pub fn webhook(
+        &mut self,
+        manager: &SessionManager,
+        project: &ProjectConfig,
+        request: &wit::WebhookRequest,
+    ) -> Result<Option<wit::WebhookEvent>, String> {
+        let p = wit_project(project);
+        let instance = self.get(manager, project)?;
+        let verified = instance
+            .with_scm("verify-webhook", |store, g| {
+                g.call_verify_webhook(store, &p, request)
+            })
+            .map_err(|e| e.to_string())?;
+        if !verified.ok {
+            return Err(verified
+                .reason
+                .unwrap_or_else(|| "the signature does not match".into()));
+        }
+        instance
+            .with_scm("parse-webhook", |store, g| {
+                g.call_parse_webhook(store, &p, request)
+            })
+            .map_err(|e| e.to_string())
     }
 
     /// Merges through the plugin (squash, as most teams do).

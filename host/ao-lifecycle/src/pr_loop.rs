@@ -17,6 +17,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Why a webhook delivery was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("no project `{0}`")]
+    UnknownProject(String),
+    #[error("project `{0}` uses the local SCM, which has no webhooks")]
+    NoWebhooks(String),
+    #[error("{0}")]
+    Rejected(String),
+}
+
 /// What one cycle did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CycleReport {
@@ -433,6 +444,49 @@ impl PrLoop {
             .actions
             .push((id.to_string(), format!("{key}: {outcome}")));
         Ok(())
+    }
+
+    /// A webhook delivery for `project`: its SCM plugin verifies the
+    /// signature and parses the event; the sessions it concerns are looked
+    /// at in the very next cycle. `Ok(None)`: valid, but nothing ao tracks.
+    pub fn webhook(
+        &mut self,
+        manager: &SessionManager,
+        project_id: &str,
+        request: &plugin_scm::WebhookRequest,
+    ) -> Result<Option<String>, WebhookError> {
+        let project = manager
+            .config
+            .projects
+            .get(project_id)
+            .cloned()
+            .ok_or_else(|| WebhookError::UnknownProject(project_id.to_string()))?;
+        if project.scm.is_local() {
+            return Err(WebhookError::NoWebhooks(project_id.to_string()));
+        }
+        let event = self
+            .scm_plugins
+            .webhook(manager, &project, request)
+            .map_err(WebhookError::Rejected)?;
+        let Some(event) = event else {
+            return Ok(None);
+        };
+        let sessions = manager
+            .store
+            .sessions(Some(project_id), false)
+            .unwrap_or_default();
+        for s in sessions {
+            let concerned = match (&event.branch, event.pr_number) {
+                (Some(branch), _) if s.branch.as_deref() == Some(branch.as_str()) => true,
+                (_, Some(n)) if s.pr_number == Some(i64::from(n)) => true,
+                (None, None) => true,
+                _ => false,
+            };
+            if concerned {
+                self.polled.remove(&s.id);
+            }
+        }
+        Ok(Some(format!("{:?}", event.kind).to_lowercase()))
     }
 
     /// Merges a session's PR through its project's SCM.

@@ -1,23 +1,89 @@
 //! The daemon's HTTP API on 127.0.0.1 (the dashboard will be served here).
 
-use super::lifecycle::Shared;
+use super::lifecycle::{Delivery, Shared};
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::routing::{get, post};
 use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+
+/// Webhook bodies larger than this are refused (GitHub caps payloads at 25 MB;
+/// the events ao reads are far smaller).
+const WEBHOOK_LIMIT: usize = 1 << 20;
 
 #[derive(Clone)]
 struct Api {
     snapshot: Shared,
     data: PathBuf,
+    deliveries: Sender<Delivery>,
 }
 
-pub fn router(snapshot: Shared, data: PathBuf) -> axum::Router {
+pub fn router(snapshot: Shared, data: PathBuf, deliveries: Sender<Delivery>) -> axum::Router {
     axum::Router::new()
         .route("/api/health", get(health))
         .route("/api/sessions", get(sessions))
         .route("/api/events", get(events))
-        .with_state(Api { snapshot, data })
+        .route(
+            "/api/webhooks/{project}",
+            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_LIMIT)),
+        )
+        .with_state(Api {
+            snapshot,
+            data,
+            deliveries,
+        })
+}
+
+/// An SCM's webhook for `project`: handed to the lifecycle loop, whose SCM
+/// plugin verifies and parses it; the PRs it concerns are looked at at once.
+async fn webhook(
+    State(api): State<Api>,
+    Path(project): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let request = ao_lifecycle::WebhookRequest {
+        method: "POST".into(),
+        path: uri.path().to_string(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    if api
+        .deliveries
+        .send(Delivery {
+            project,
+            request,
+            reply,
+        })
+        .is_err()
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the lifecycle loop is not running".into(),
+        );
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(15), answer).await {
+        Ok(Ok((status, text))) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            text,
+        ),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the lifecycle loop is busy".into(),
+        ),
+    }
 }
 
 async fn health(State(api): State<Api>) -> Json<serde_json::Value> {

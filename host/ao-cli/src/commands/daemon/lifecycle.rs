@@ -5,7 +5,7 @@
 //! change made by any `ao` command is picked up within a fraction of a
 //! second instead of at the next cycle.
 
-use ao_lifecycle::PrLoop;
+use ao_lifecycle::{PrLoop, WebhookError, WebhookRequest};
 use ao_sessions::SessionManager;
 use ao_sessions::reconcile::AgeLimits;
 use serde::Serialize;
@@ -26,17 +26,32 @@ pub struct Snapshot {
 
 pub type Shared = Arc<RwLock<Snapshot>>;
 
+/// A webhook delivery handed from the HTTP API to the loop, which owns the
+/// SCM plugins; the answer goes back as (HTTP status, text).
+pub struct Delivery {
+    pub project: String,
+    pub request: WebhookRequest,
+    pub reply: tokio::sync::oneshot::Sender<(u16, String)>,
+}
+
 /// How often the database is checked for changes made by other commands.
 const CHANGE_POLL: Duration = Duration::from_millis(200);
 
-pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
+pub fn run(
+    mut manager: SessionManager,
+    interval: Duration,
+    shared: Shared,
+    deliveries: std::sync::mpsc::Receiver<Delivery>,
+) {
     let limits = AgeLimits::default();
     let mut pr_loop = PrLoop::new();
     let mut seen_version = None;
     let mut last_cycle: Option<Instant> = None;
+    let mut woken = false;
     loop {
         let version = manager.store.data_version().ok();
-        let due = last_cycle.is_none_or(|t| t.elapsed() >= interval);
+        let due = woken || last_cycle.is_none_or(|t| t.elapsed() >= interval);
+        woken = false;
         if due || version != seen_version {
             let started = Instant::now();
             let snapshot = cycle(&mut manager, &mut pr_loop, &limits);
@@ -52,7 +67,23 @@ pub fn run(mut manager: SessionManager, interval: Duration, shared: Shared) {
             seen_version = manager.store.data_version().ok();
             last_cycle = Some(started);
         }
-        std::thread::sleep(CHANGE_POLL);
+        // Wait for the next change poll, or a webhook (which wakes a cycle).
+        if let Ok(delivery) = deliveries.recv_timeout(CHANGE_POLL) {
+            let answer = match pr_loop.webhook(&manager, &delivery.project, &delivery.request) {
+                Ok(Some(kind)) => {
+                    woken = true;
+                    (202, format!("accepted: {kind}"))
+                }
+                Ok(None) => (204, String::new()),
+                Err(e @ WebhookError::UnknownProject(_)) => (404, e.to_string()),
+                Err(e @ WebhookError::NoWebhooks(_)) => (400, e.to_string()),
+                Err(WebhookError::Rejected(why)) => {
+                    tracing::warn!("webhook for {} refused: {why}", delivery.project);
+                    (401, why)
+                }
+            };
+            let _ = delivery.reply.send(answer);
+        }
     }
 }
 

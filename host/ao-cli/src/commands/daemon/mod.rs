@@ -85,12 +85,13 @@ pub fn start(
     let interval = Duration::from_secs(interval.max(1));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), CommandError>>();
     let loop_shared = shared.clone();
+    let (deliveries_tx, deliveries_rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("ao-lifecycle".into())
         .spawn(move || match super::session::manager(config) {
             Ok(manager) => {
                 let _ = ready_tx.send(Ok(()));
-                lifecycle::run(manager, interval, loop_shared);
+                lifecycle::run(manager, interval, loop_shared, deliveries_rx);
             }
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
@@ -127,7 +128,7 @@ pub fn start(
                 _ = term.recv() => {}
             }
         };
-        axum::serve(listener, api::router(shared, data.clone()))
+        axum::serve(listener, api::router(shared, data.clone(), deliveries_tx))
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = std::fs::remove_file(info_path(&data));
