@@ -8,7 +8,7 @@
 use crate::session_fixture::Fixture;
 use ao_tests::ao_binary::describe;
 use ao_tests::fake_github::TOKEN;
-use ao_tests::{FakeGitHub, FakeServer};
+use ao_tests::{FakeGitHub, FakeServer, Reply};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -121,6 +121,16 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
         origin_log(&f).contains("agent: redirect fix")
     });
     let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
+    // GitHub has a bad moment: errors, garbage and a rate limit. The daemon
+    // keeps going and the story goes on once GitHub recovers.
+    gh.fail_next(Reply::status(500));
+    gh.fail_next(Reply::status(502).body("<html>bad gateway</html>"));
+    gh.fail_next(
+        Reply::status(200)
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    gh.rate_limit_next(Some(1), 1);
     gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));
     wait_for(
         &format!(
@@ -186,6 +196,10 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
             .iter()
             .any(|r| String::from_utf8_lossy(&r.body).contains("merged"))
     });
+    assert!(
+        daemon.try_wait().unwrap().is_none(),
+        "the daemon survived GitHub's failures"
+    );
     // The quota GitHub reported is visible to the user.
     let doctor: serde_json::Value =
         serde_json::from_slice(&f.ao(&["doctor", "--json"]).stdout).unwrap();
