@@ -29,17 +29,22 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The commit `branch` points at on the project's remote.
-fn remote_head(project: &ProjectConfig, branch: &str) -> Result<Option<String>, String> {
-    let out = git(
-        &project.path,
-        &[
-            "ls-remote",
-            &project.remote,
-            &format!("refs/heads/{branch}"),
-        ],
-    )?;
-    Ok(out.split_whitespace().next().map(str::to_string))
+/// Every branch head on the project's remote, from ONE `git ls-remote`
+/// (the PR loop asks once per project per cycle, not once per session).
+pub type RemoteHeads = std::collections::HashMap<String, String>;
+
+pub fn remote_heads(project: &ProjectConfig) -> Result<RemoteHeads, String> {
+    let out = git(&project.path, &["ls-remote", "--heads", &project.remote])?;
+    Ok(out
+        .lines()
+        .filter_map(|line| {
+            let (sha, name) = line.split_once('\t')?;
+            Some((
+                name.strip_prefix("refs/heads/")?.to_string(),
+                sha.to_string(),
+            ))
+        })
+        .collect())
 }
 
 pub fn url(project: &ProjectConfig, number: i64) -> String {
@@ -52,6 +57,7 @@ pub fn detect(
     store: &mut Store,
     project: &ProjectConfig,
     branch: &str,
+    heads: &RemoteHeads,
 ) -> Result<Option<LocalPr>, String> {
     if let Some(pr) = store
         .local_pr_for_branch(&project.id, branch)
@@ -59,14 +65,14 @@ pub fn detect(
     {
         return Ok(Some(pr));
     }
-    let Some(head) = remote_head(project, branch)? else {
+    let Some(head) = heads.get(branch) else {
         return Ok(None);
     };
-    if remote_head(project, &project.default_branch)?.as_deref() == Some(head.as_str()) {
+    if heads.get(&project.default_branch) == Some(head) {
         return Ok(None);
     }
     store
-        .open_local_pr(&project.id, branch, &head)
+        .open_local_pr(&project.id, branch, head)
         .map(Some)
         .map_err(|e| e.to_string())
 }
@@ -76,6 +82,7 @@ pub fn facts(
     store: &mut Store,
     project: &ProjectConfig,
     pr: &LocalPr,
+    heads: &RemoteHeads,
     workspace: Option<&Path>,
     logs: &Path,
 ) -> Result<PrFacts, String> {
@@ -86,20 +93,26 @@ pub fn facts(
     };
     let mut head = pr.head_sha.clone();
     if state == PrState::Open
-        && let Some(now) = remote_head(project, &pr.branch)?
-        && Some(&now) != head.as_ref()
+        && let Some(now) = heads.get(&pr.branch)
+        && Some(now) != head.as_ref()
     {
         store
-            .set_local_pr(pr.number, "open", Some(&now))
+            .set_local_pr(pr.number, "open", Some(now))
             .map_err(|e| e.to_string())?;
-        head = Some(now);
+        head = Some(now.clone());
     }
     let (ci, failing_checks, ci_log_tail) = match (state, &head) {
         (PrState::Open, Some(sha)) => ci_state(store, project, pr.number, sha, workspace, logs)?,
         _ => (Ci::None, Vec::new(), None),
     };
     let (review, comments) = review_state(store, project, pr.number)?;
-    let has_conflicts = state == PrState::Open && conflicts(project, &pr.branch);
+    let has_conflicts = state == PrState::Open
+        && conflicts(
+            project,
+            &pr.branch,
+            head.as_deref(),
+            heads.get(&project.default_branch).map(String::as_str),
+        );
     Ok(PrFacts {
         number: pr.number,
         url: url(project, pr.number),
@@ -236,7 +249,35 @@ fn review_state(
 }
 
 /// Whether the branch conflicts with the default branch (as on the remote).
-fn conflicts(project: &ProjectConfig, branch: &str) -> bool {
+/// The answer is remembered for the pair of heads, so an unchanged PR costs
+/// no git processes per cycle.
+fn conflicts(
+    project: &ProjectConfig,
+    branch: &str,
+    head: Option<&str>,
+    base_head: Option<&str>,
+) -> bool {
+    use std::sync::Mutex;
+    static SEEN: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+    let key = format!("{}|{branch}|{head:?}|{base_head:?}", project.path.display());
+    if let Some((_, known)) = SEEN
+        .lock()
+        .ok()
+        .and_then(|s| s.iter().find(|(k, _)| *k == key).cloned())
+    {
+        return known;
+    }
+    let answer = conflicts_now(project, branch);
+    if let Ok(mut seen) = SEEN.lock() {
+        if seen.len() > 256 {
+            seen.remove(0);
+        }
+        seen.push((key, answer));
+    }
+    answer
+}
+
+fn conflicts_now(project: &ProjectConfig, branch: &str) -> bool {
     let remote = &project.remote;
     if git(
         &project.path,

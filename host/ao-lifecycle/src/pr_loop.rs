@@ -98,6 +98,8 @@ impl PrLoop {
                 return report;
             }
         };
+        // Local SCMs: one listing of the remote's branches per project.
+        let mut heads: HashMap<String, local_scm::RemoteHeads> = HashMap::new();
         // Plugin SCMs: sessions batched per project, one enrichment call each.
         let mut batches: HashMap<String, Vec<(Session, bool, plugin_scm::PrInfo)>> = HashMap::new();
         for session in sessions {
@@ -123,7 +125,33 @@ impl PrLoop {
                 }
                 continue;
             }
-            if let Err(e) = self.follow_pr(manager, &session, &project, busy, &mut report) {
+            if session.branch.is_none() {
+                continue;
+            }
+            if !heads.contains_key(&project.id) {
+                match local_scm::remote_heads(&project) {
+                    Ok(h) => {
+                        heads.insert(project.id.clone(), h);
+                    }
+                    Err(e) => {
+                        tracing::warn!(
+                            "{}: cannot list {}'s branches: {e}",
+                            project.id,
+                            project.remote
+                        );
+                        continue;
+                    }
+                }
+            }
+            let project_heads = &heads[&project.id];
+            if let Err(e) = self.follow_pr(
+                manager,
+                &session,
+                &project,
+                project_heads,
+                busy,
+                &mut report,
+            ) {
                 tracing::warn!("{}: PR loop: {e}", session.id);
             }
         }
@@ -262,6 +290,7 @@ impl PrLoop {
         manager: &mut SessionManager,
         session: &Session,
         project: &ProjectConfig,
+        heads: &local_scm::RemoteHeads,
         agent_busy: bool,
         report: &mut CycleReport,
     ) -> Result<(), String> {
@@ -270,13 +299,14 @@ impl PrLoop {
         };
         let logs = manager.paths.data.join("logs");
         let workspace = session.workspace_path.as_ref().map(PathBuf::from);
-        let Some(pr) = local_scm::detect(&mut manager.store, project, &branch)? else {
+        let Some(pr) = local_scm::detect(&mut manager.store, project, &branch, heads)? else {
             return Ok(());
         };
         let facts = local_scm::facts(
             &mut manager.store,
             project,
             &pr,
+            heads,
             workspace.as_deref(),
             &logs,
         )?;

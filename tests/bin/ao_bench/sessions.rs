@@ -306,17 +306,23 @@ pub fn run(quick: bool) {
             std::thread::sleep(Duration::from_millis(100));
         }
         let window = Duration::from_secs(if quick { 6 } else { 20 });
-        let cycles_before = http_get(port, "/api/health")["cycles"]
-            .as_u64()
-            .unwrap_or(0);
-        let calls_before = lines(&log);
+        let cycles_now = || http_get(port, "/api/health")["cycles"].as_u64().unwrap_or(0);
+        // Both ends just after a cycle completes, so no cycle is half counted.
+        let at_cycle_end = || {
+            let start = cycles_now();
+            while cycles_now() == start {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (cycles_now(), lines(&log))
+        };
+        let (cycles_before, calls_before) = at_cycle_end();
         let (ticks_before, _) = proc_usage(daemon.id());
+        let started = Instant::now();
         std::thread::sleep(window);
-        let cycles = http_get(port, "/api/health")["cycles"]
-            .as_u64()
-            .unwrap_or(0)
-            - cycles_before;
-        let calls = lines(&log) - calls_before;
+        let (cycles_after, calls_after) = at_cycle_end();
+        let elapsed = started.elapsed();
+        let cycles = cycles_after - cycles_before;
+        let calls = calls_after - calls_before;
         let (ticks_after, rss_kib) = proc_usage(daemon.id());
         let last_cycle_ms = http_get(port, "/api/health")["lastCycleMs"]
             .as_u64()
@@ -324,7 +330,7 @@ pub fn run(quick: bool) {
         bench.run(&["stop"]);
         let _ = daemon.wait();
         // Linux reports CPU time in clock ticks of 1/100 s.
-        let cpu = (ticks_after - ticks_before) as f64 / 100.0 / window.as_secs_f64() * 100.0;
+        let cpu = (ticks_after - ticks_before) as f64 / 100.0 / elapsed.as_secs_f64() * 100.0;
         println!(
             "| tmux processes per lifecycle cycle, 50 running sessions | {:.1} ({calls} in {cycles} cycles) |",
             calls as f64 / cycles.max(1) as f64

@@ -80,7 +80,8 @@ pub fn merge(config: Option<PathBuf>, id: &str) -> Result<()> {
             .map_err(|e| session_error(e.into()))?
             .ok_or_else(|| CommandError::user(format!("no local PR #{number}")))?;
         let logs = manager.paths.data.join("logs");
-        local_scm::facts(&mut manager.store, &project, &pr, None, &logs)
+        let heads = local_scm::remote_heads(&project).map_err(CommandError::external)?;
+        local_scm::facts(&mut manager.store, &project, &pr, &heads, None, &logs)
             .map_err(CommandError::external)?
     } else {
         return Err(CommandError::user(format!(
