@@ -306,7 +306,11 @@ pub fn run(quick: bool) {
             std::thread::sleep(Duration::from_millis(100));
         }
         let window = Duration::from_secs(if quick { 6 } else { 20 });
-        let cycles_now = || http_get(port, "/api/health")["cycles"].as_u64().unwrap_or(0);
+        let cycles_now = || {
+            http_get(port, "/api/health")["cycles"]
+                .as_u64()
+                .unwrap_or(0)
+        };
         // Both ends just after a cycle completes, so no cycle is half counted.
         let at_cycle_end = || {
             let start = cycles_now();
