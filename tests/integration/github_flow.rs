@@ -5,7 +5,7 @@
 //! about it. The test plays GitHub's part only where GitHub itself would
 //! act (the PR appearing for the pushed branch, CI results, reviews).
 
-use crate::session_fixture::Fixture;
+use crate::session_fixture::{Fixture, wait_for};
 use ao_tests::ao_binary::describe;
 use ao_tests::fake_github::TOKEN;
 use ao_tests::{FakeGitHub, FakeServer, Reply};
@@ -24,14 +24,6 @@ while IFS= read -r line; do
   printf 'agent> '
 done
 "#;
-
-fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 fn origin_log(f: &Fixture) -> String {
     let _ = std::process::Command::new("git")

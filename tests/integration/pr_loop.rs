@@ -4,10 +4,9 @@
 //! driven by the daemon, with the agent woken by ao at each step and people
 //! told through a webhook notifier (a real HTTP server on 127.0.0.1).
 
-use crate::session_fixture::{Fixture, git};
+use crate::session_fixture::{Fixture, git, wait_for};
 use ao_tests::FakeServer;
 use ao_tests::ao_binary::describe;
-use std::time::{Duration, Instant};
 
 /// Acts on what ao types: the task, a CI failure, review comments.
 const PUSHING_AGENT: &str = r#"#!/bin/sh
@@ -22,14 +21,6 @@ while IFS= read -r line; do
   printf 'agent> '
 done
 "#;
-
-fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn an_issue_becomes_a_merged_pr_through_ci_failure_review_and_auto_merge() {

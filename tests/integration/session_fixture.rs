@@ -137,8 +137,13 @@ impl Fixture {
     }
 }
 
-pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+pub fn eventually(what: &str, check: impl FnMut() -> bool) {
+    wait_for(what, 10, check);
+}
+
+/// Polls `check` until it holds, failing the test after `secs` seconds.
+pub fn wait_for(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     while !check() {
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         std::thread::sleep(Duration::from_millis(100));

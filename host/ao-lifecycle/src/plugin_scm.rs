@@ -71,7 +71,8 @@ pub struct Instances {
     by_project: HashMap<String, PluginInstance>,
 }
 
-fn wit_project(project: &ProjectConfig) -> Project {
+/// A project as the plugin contract describes it.
+pub(crate) fn wit_project(project: &ProjectConfig) -> Project {
     Project {
         id: project.id.clone(),
         repo: project.repo.clone(),

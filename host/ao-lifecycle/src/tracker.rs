@@ -2,8 +2,9 @@
 //! tracker: the local one (`.ao/issues/<id>.md`) or a plugin (GitHub…).
 
 use crate::local_tracker;
+use crate::plugin_scm::wit_project;
 use ao_core::config::ProjectConfig;
-use ao_plugin_host::bindings::v0_1::Project;
+use ao_plugin_host::PluginInstance;
 use ao_sessions::SessionManager;
 
 /// The task text for `issue`, or `None` when the project keeps no issues
@@ -26,21 +27,8 @@ pub fn task_for_issue(
         }
         return Ok(Some(local_tracker::prompt(&found)));
     }
-    let label = format!("{} ({})", project.tracker.plugin, project.id);
-    let mut tracker = manager
-        .instantiate(
-            &project.tracker.plugin,
-            "tracker",
-            &label,
-            project.tracker.settings.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-    let p = Project {
-        id: project.id.clone(),
-        repo: project.repo.clone(),
-        path: project.path.display().to_string(),
-        default_branch: project.default_branch.clone(),
-    };
+    let mut tracker = tracker_plugin(manager, project)?;
+    let p = wit_project(project);
     tracker
         .with_tracker("generate-prompt", |store, g| {
             g.call_generate_prompt(store, &p, issue)
@@ -61,21 +49,8 @@ pub fn close_issue(
         }
         return local_tracker::close(&project.path, issue);
     }
-    let label = format!("{} ({})", project.tracker.plugin, project.id);
-    let mut tracker = manager
-        .instantiate(
-            &project.tracker.plugin,
-            "tracker",
-            &label,
-            project.tracker.settings.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-    let p = Project {
-        id: project.id.clone(),
-        repo: project.repo.clone(),
-        path: project.path.display().to_string(),
-        default_branch: project.default_branch.clone(),
-    };
+    let mut tracker = tracker_plugin(manager, project)?;
+    let p = wit_project(project);
     let update = ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueUpdate {
         state: Some(ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueState::Closed),
         add_labels: Vec::new(),
@@ -87,5 +62,21 @@ pub fn close_issue(
         .with_tracker("update-issue", |store, g| {
             g.call_update_issue(store, &p, issue, &update)
         })
+        .map_err(|e| e.to_string())
+}
+
+/// An instance of the project's tracker plugin.
+fn tracker_plugin(
+    manager: &SessionManager,
+    project: &ProjectConfig,
+) -> Result<PluginInstance, String> {
+    let label = format!("{} ({})", project.tracker.plugin, project.id);
+    manager
+        .instantiate(
+            &project.tracker.plugin,
+            "tracker",
+            &label,
+            project.tracker.settings.clone(),
+        )
         .map_err(|e| e.to_string())
 }
