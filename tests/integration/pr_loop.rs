@@ -162,3 +162,151 @@ fn an_issue_becomes_a_merged_pr_through_ci_failure_review_and_auto_merge() {
     assert!(f.ao(&["stop"]).status.success());
     daemon.wait().unwrap();
 }
+
+/// Pushes its task, retries CI failures without fixing them, and records
+/// everything it is told.
+const STUBBORN_AGENT: &str = r#"#!/bin/sh
+printf 'agent> '
+while IFS= read -r line; do
+  printf '%s\n' "$line" >> .agent-input.txt
+  case "$line" in
+    *"Issue #1"*) echo "work" >> README.md; git add README.md; git commit -qm "agent: task 1"; git push -q -u origin HEAD 2>/dev/null;;
+    *"Issue #2"*) echo ok > fixed.txt; git add fixed.txt; git commit -qm "agent: task 2"; git push -q -u origin HEAD 2>/dev/null;;
+    *"CI failed"*) echo retry >> README.md; git add README.md; git commit -qm "agent: retry"; git push -q origin HEAD 2>/dev/null;;
+  esac
+  printf 'agent> '
+done
+"#;
+
+/// What ao does when agents need people: the status says so (stuck,
+/// needs input), people hear it once per occurrence, an agent that keeps
+/// failing is escalated, bots' remarks reach the agent once, and people
+/// hear when a project's sessions are all done.
+#[test]
+fn agents_that_need_people_are_shown_escalated_and_summed_up() {
+    let receiver = FakeServer::start();
+    let f = Fixture::new("");
+    let agent = f.env.dir.path().join("stubborn-agent.sh");
+    std::fs::write(&agent, STUBBORN_AGENT).unwrap();
+    let issues = f.clone.join(".ao/issues");
+    std::fs::create_dir_all(&issues).unwrap();
+    for (n, title) in [(1, "Fix the footer"), (2, "Tidy the header")] {
+        std::fs::write(
+            issues.join(format!("{n}.md")),
+            format!("---\ntitle: {title}\n---\nPlease.\n"),
+        )
+        .unwrap();
+    }
+    f.env.write_config(&format!(
+        "notifiers:\n  ops:\n    plugin: webhook\n    url: {url}\n    retries: 0\n\
+         plugins:\n  webhook:\n    grant: {{ http: [\"{host}\"] }}\n\
+         reactions:\n  ci-failed: {{ escalateAfter: 1 }}\n  agent-stuck: {{ threshold: 4s }}\n\
+         projects:\n  web:\n    path: {path}\n    sessionPrefix: web\n    agent: custom\n\
+         \x20   agentConfig:\n      command: [sh, {agent}]\n      readyPatterns: [\"agent> $\"]\n\
+         \x20   scm: {{ plugin: local, ci: \"test -f fixed.txt\" }}\n",
+        url = receiver.url("/ao"),
+        host = receiver.host(),
+        path = f.clone.display(),
+        agent = agent.display(),
+    ));
+    for args in [
+        &["spawn", "1"][..],
+        &["spawn", "2"],
+        &["spawn", "--prompt", "Think about the roadmap"],
+    ] {
+        let out = f.ao(args);
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    let session = |id: &str| f.sessions().into_iter().find(|s| s["id"] == id).unwrap();
+    let told = |id: &str| {
+        let workspace = session(id)["workspacePath"].as_str().unwrap().to_string();
+        std::fs::read_to_string(std::path::Path::new(&workspace).join(".agent-input.txt"))
+            .unwrap_or_default()
+    };
+    let notices = |kind: &str| {
+        receiver
+            .requests()
+            .iter()
+            .map(|r| r.json()["event"].clone())
+            .filter(|e| e["type"] == kind)
+            .collect::<Vec<_>>()
+    };
+    let mut daemon = {
+        let mut cmd = f.env.command();
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &f.tmux_dir)
+            .env("AO_LOG", "warn,ao=info")
+            .args(["start", "--port", "0", "--interval", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(f.env.dir.path().join("daemon.log")).unwrap());
+        cmd.spawn().unwrap()
+    };
+
+    // web-3 has no PR and sits at its prompt: stuck, and people hear it.
+    wait_for("web-3 to be stuck", 30, || {
+        session("web-3")["status"] == "stuck"
+    });
+    wait_for("the stuck notification", 10, || {
+        notices("session.stuck")
+            .iter()
+            .any(|e| e["sessionId"] == "web-3")
+    });
+    // Its agent says it needs a person: that outranks idleness.
+    let out = f.ao(&["report", "needs-input", "--session", "web-3"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    wait_for("web-3 to need input", 10, || {
+        session("web-3")["status"] == "needs_input"
+    });
+    wait_for("the needs-input notification", 10, || {
+        !notices("session.needs_input").is_empty()
+    });
+
+    // web-1's CI fails, the agent is told once, fails again: people are told.
+    wait_for("web-1's second CI failure to be escalated", 40, || {
+        !notices("reaction.escalated").is_empty()
+    });
+    assert_eq!(
+        told("web-1")
+            .matches("CI failed on your pull request")
+            .count(),
+        1
+    );
+    assert_eq!(session("web-1")["status"], "ci_failed");
+
+    // A bot comments on web-2's green PR: the agent hears it, once.
+    wait_for("web-2's CI to pass", 30, || {
+        session("web-2")["ci"] == "passing"
+    });
+    let out = f.ao(&[
+        "review",
+        "web-2",
+        "comment",
+        "-m",
+        "unused import in header.rs",
+        "--author",
+        "lint[bot]",
+    ]);
+    assert!(out.status.success(), "{}", describe(&out));
+    wait_for("the bot's remark to reach web-2's agent", 20, || {
+        told("web-2").contains("lint[bot]: unused import in header.rs")
+    });
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(told("web-2").matches("Automated reviewers").count(), 1);
+    assert_eq!(notices("reaction.escalated").len(), 1, "escalated once");
+
+    // All three end: people get one summary.
+    for id in ["web-1", "web-2", "web-3"] {
+        let out = f.ao(&["session", "kill", id]);
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    wait_for("the all-complete summary", 15, || {
+        !notices("summary.all_complete").is_empty()
+    });
+    let summary = &notices("summary.all_complete")[0];
+    assert!(
+        summary["message"].as_str().unwrap().contains("3 killed"),
+        "{summary}"
+    );
+    assert!(f.ao(&["stop"]).status.success());
+    daemon.wait().unwrap();
+}

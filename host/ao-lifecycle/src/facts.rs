@@ -43,9 +43,32 @@ pub struct PrFacts {
     /// The end of the failing CI log, when the SCM has it (local CI).
     pub ci_log_tail: Option<String>,
     pub review: ReviewDecision,
-    /// Unresolved review comments for the agent: "author: text".
-    pub comments: Vec<String>,
+    /// Unresolved review comments by people.
+    pub comments: Vec<Comment>,
+    /// Unresolved comments by bots (linters, AI reviewers, coverage).
+    pub bot_comments: Vec<Comment>,
     pub has_conflicts: bool,
+}
+
+/// One unresolved review comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Stable across polls (the SCM's comment id), so each set of comments
+    /// is sent to the agent once.
+    pub id: String,
+    /// "author (path:line): text", as the agent is shown it.
+    pub text: String,
+}
+
+/// A fingerprint of a set of comments: their ids (their text when an SCM
+/// gives none).
+pub fn comments_fingerprint(comments: &[Comment]) -> String {
+    comments
+        .iter()
+        .map(|c| if c.id.is_empty() { &c.text } else { &c.id })
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 impl PrState {

@@ -4,7 +4,7 @@
 //! workspace with its log kept; reviews are given with `ao review`;
 //! merging merges the branch into the default branch on the remote.
 
-use crate::facts::{Ci, PrFacts, PrState, ReviewDecision};
+use crate::facts::{Ci, Comment, PrFacts, PrState, ReviewDecision};
 use ao_core::config::ProjectConfig;
 use ao_core::state::{LocalPr, Store};
 use std::os::unix::process::CommandExt;
@@ -105,7 +105,7 @@ pub fn facts(
         (PrState::Open, Some(sha)) => ci_state(store, project, pr.number, sha, workspace, logs)?,
         _ => (Ci::None, Vec::new(), None),
     };
-    let (review, comments) = review_state(store, project, pr.number)?;
+    let (review, comments, bot_comments) = review_state(store, project, pr.number)?;
     let has_conflicts = state == PrState::Open
         && conflicts(
             project,
@@ -123,6 +123,7 @@ pub fn facts(
         ci_log_tail,
         review,
         comments,
+        bot_comments,
         has_conflicts,
     })
 }
@@ -220,32 +221,37 @@ fn start_ci(command: &str, dir: &Path, log: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The decision and the open change requests (since the last approval).
+/// The decision, the open change requests and the bots' remarks (each
+/// since the last approval). An author named `…[bot]` is a bot, as on GitHub.
 fn review_state(
     store: &Store,
     project: &ProjectConfig,
     pr: i64,
-) -> Result<(ReviewDecision, Vec<String>), String> {
+) -> Result<(ReviewDecision, Vec<Comment>, Vec<Comment>), String> {
     let reviews = store.reviews(&project.id, pr).map_err(|e| e.to_string())?;
     let mut decision = ReviewDecision::Pending;
-    let mut comments = Vec::new();
+    let (mut comments, mut bot_comments) = (Vec::new(), Vec::new());
     for r in reviews {
+        let comment = Comment {
+            id: r.id.to_string(),
+            text: format!("{}: {}", r.author, r.body),
+        };
         match r.verdict.as_str() {
             "approve" => {
                 decision = ReviewDecision::Approved;
                 comments.clear();
+                bot_comments.clear();
             }
+            _ if r.author.ends_with("[bot]") => bot_comments.push(comment),
             "request-changes" => {
                 decision = ReviewDecision::ChangesRequested;
-                comments.push(format!("{}: {}", r.author, r.body));
+                comments.push(comment);
             }
-            _ if decision == ReviewDecision::ChangesRequested => {
-                comments.push(format!("{}: {}", r.author, r.body));
-            }
+            _ if decision == ReviewDecision::ChangesRequested => comments.push(comment),
             _ => {}
         }
     }
-    Ok((decision, comments))
+    Ok((decision, comments, bot_comments))
 }
 
 /// Whether the branch conflicts with the default branch (as on the remote).

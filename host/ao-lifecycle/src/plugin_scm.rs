@@ -2,7 +2,7 @@
 //! PR (the plugin keeps one conditional PR-list request per repository and
 //! cycle), `enrich-prs` fetches its facts in one batched call.
 
-use crate::facts::{Ci, PrFacts, PrState, ReviewDecision};
+use crate::facts::{Ci, Comment, PrFacts, PrState, ReviewDecision};
 use ao_core::config::ProjectConfig;
 use ao_core::state::Session;
 use ao_plugin_host::PluginInstance;
@@ -52,17 +52,24 @@ fn facts_of(info: &wit::PrInfo, e: wit::PrEnrichment) -> PrFacts {
             wit::ReviewDecision::Pending => ReviewDecision::Pending,
             wit::ReviewDecision::None => ReviewDecision::None,
         },
-        comments: e
-            .unresolved_comments
-            .iter()
-            .filter(|c| !c.is_resolved)
-            .map(|c| match (&c.path, c.line) {
-                (Some(path), Some(line)) => format!("{} ({path}:{line}): {}", c.author, c.body),
-                _ => format!("{}: {}", c.author, c.body),
-            })
-            .collect(),
+        comments: comments(&e.unresolved_comments, false),
+        bot_comments: comments(&e.unresolved_comments, true),
         has_conflicts: e.has_conflicts,
     }
+}
+
+/// The unresolved comments written by bots (or by people).
+fn comments(all: &[wit::ReviewComment], bots: bool) -> Vec<Comment> {
+    all.iter()
+        .filter(|c| !c.is_resolved && c.is_bot == bots)
+        .map(|c| Comment {
+            id: c.id.clone(),
+            text: match (&c.path, c.line) {
+                (Some(path), Some(line)) => format!("{} ({path}:{line}): {}", c.author, c.body),
+                _ => format!("{}: {}", c.author, c.body),
+            },
+        })
+        .collect()
 }
 
 /// One SCM plugin instance per project.

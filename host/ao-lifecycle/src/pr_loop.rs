@@ -6,14 +6,14 @@
 
 use crate::facts::{Ci, PrFacts, ReviewDecision};
 use crate::notify::{Notice, Notifiers};
-use crate::status::{message_for_agent, verdict};
+use crate::status::{AgentFacts, SessionStatus, message_for_agent, session_status, verdict};
 use crate::{local_scm, plugin_scm};
 use ao_core::config::ProjectConfig;
 use ao_core::config::integrations::Action;
-use ao_core::state::{Session, Transition};
+use ao_core::state::{Session, Transition, now_ms};
 use ao_sessions::reconcile::Activity;
 use ao_sessions::{Observed, SessionManager};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,12 @@ pub struct PrLoop {
     polled: HashMap<String, Poll>,
     /// When a merged session's cleanup was first held back for a busy agent.
     merged_seen: HashMap<String, Instant>,
+    /// The live sessions seen per project since its last `all-complete`.
+    live: BTreeMap<String, BTreeSet<String>>,
 }
+
+/// `agent-stuck` without a `threshold`: idle this long is stuck.
+const STUCK_AFTER: Duration = Duration::from_secs(600);
 
 /// How long cleanup after a merge waits for a busy agent to finish its turn.
 const CLEANUP_GRACE: Duration = Duration::from_secs(300);
@@ -98,28 +103,36 @@ impl PrLoop {
                 return report;
             }
         };
+        let agents: HashMap<&str, AgentFacts> = sessions
+            .iter()
+            .map(|s| (s.id.as_str(), agent_facts(s, observed)))
+            .collect();
+        let agents = &agents;
+        // Statuses settled with their PR's facts; the others are settled after.
+        let mut settled: HashSet<String> = HashSet::new();
         // Local SCMs: one listing of the remote's branches per project.
         let mut heads: HashMap<String, local_scm::RemoteHeads> = HashMap::new();
         // Plugin SCMs: sessions batched per project, one enrichment call each.
-        let mut batches: HashMap<String, Vec<(Session, bool, plugin_scm::PrInfo)>> = HashMap::new();
-        for session in sessions {
+        let mut batches: HashMap<String, Vec<(Session, plugin_scm::PrInfo)>> = HashMap::new();
+        for session in sessions.iter().cloned() {
             let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
                 continue;
             };
-            let activity = observed.iter().find(|o| o.id == session.id);
-            if let Some(o) = activity.filter(|o| o.changed) {
-                self.agent_reactions(manager, &session, &project, o, &mut report);
-            }
+            self.live
+                .entry(project.id.clone())
+                .or_default()
+                .insert(session.id.clone());
             if session.status == "spawning" {
                 continue;
             }
-            let busy = activity.is_some_and(|o| o.activity == Some(Activity::Active));
+            let agent = agents[session.id.as_str()];
+            let busy = agent.activity == Some(Activity::Active);
             if !project.scm.is_local() {
                 match self.plugin_pr_due(manager, &session, &project, busy) {
                     Ok(Some(info)) => batches
                         .entry(project.id.clone())
                         .or_default()
-                        .push((session, busy, info)),
+                        .push((session, info)),
                     Ok(None) => {}
                     Err(e) => tracing::warn!("{}: PR loop: {e}", session.id),
                 }
@@ -144,20 +157,24 @@ impl PrLoop {
                 }
             }
             let project_heads = &heads[&project.id];
-            if let Err(e) = self.follow_pr(
+            match self.follow_pr(
                 manager,
                 &session,
                 &project,
                 project_heads,
-                busy,
+                &agent,
                 &mut report,
             ) {
-                tracing::warn!("{}: PR loop: {e}", session.id);
+                Ok(true) => {
+                    settled.insert(session.id.clone());
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!("{}: PR loop: {e}", session.id),
             }
         }
         for (project_id, batch) in batches {
             let project = manager.config.projects[&project_id].clone();
-            let infos: Vec<plugin_scm::PrInfo> = batch.iter().map(|(_, _, i)| i.clone()).collect();
+            let infos: Vec<plugin_scm::PrInfo> = batch.iter().map(|(_, i)| i.clone()).collect();
             let facts = match self.scm_plugins.enrich(manager, &project, &infos) {
                 Ok(f) => f,
                 Err(e) => {
@@ -165,7 +182,7 @@ impl PrLoop {
                     continue;
                 }
             };
-            for (session, busy, info) in batch {
+            for (session, info) in batch {
                 let Some(pr) = facts.iter().find(|f| f.number == i64::from(info.number)) else {
                     continue;
                 };
@@ -184,11 +201,34 @@ impl PrLoop {
                         ci_pending: pr.ci == Ci::Pending,
                     },
                 );
-                if let Err(e) = self.apply(manager, &session, &project, pr, busy, &mut report) {
-                    tracing::warn!("{}: PR loop: {e}", session.id);
+                let agent = agents[session.id.as_str()];
+                match self.apply(manager, &session, &project, pr, &agent, &mut report) {
+                    Ok(()) => {
+                        settled.insert(session.id.clone());
+                    }
+                    Err(e) => tracing::warn!("{}: PR loop: {e}", session.id),
                 }
             }
         }
+        // The rest: status from the agent and what their PR said last.
+        for session in sessions.iter().filter(|s| !settled.contains(&s.id)) {
+            let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
+                continue;
+            };
+            if session.status == "spawning" {
+                continue;
+            }
+            let status = session_status(
+                &agents[session.id.as_str()],
+                session.pr_status.as_deref(),
+                stuck_after_ms(&project),
+                now_ms(),
+            );
+            if let Err(e) = self.settle(manager, session, &project, status, None, &mut report) {
+                tracing::warn!("{}: PR loop: {e}", session.id);
+            }
+        }
+        self.all_complete(manager, &mut report);
         report
     }
 
@@ -235,72 +275,24 @@ impl PrLoop {
         }))
     }
 
-    fn agent_reactions(
-        &mut self,
-        manager: &mut SessionManager,
-        session: &Session,
-        project: &ProjectConfig,
-        observed: &Observed,
-        report: &mut CycleReport,
-    ) {
-        let key = match observed.activity {
-            Some(Activity::WaitingInput) => "agent-needs-input",
-            Some(Activity::Exited) => "agent-exited",
-            _ => return,
-        };
-        let reaction = &project.reactions[key];
-        if reaction.action != Action::Notify {
-            return;
-        }
-        let fingerprint = format!("{key}:{}", ao_core::state::now_ms() / 1000);
-        if !matches!(
-            manager
-                .store
-                .reaction_attempt(&session.id, key, &fingerprint),
-            Ok(Some(_))
-        ) {
-            return;
-        }
-        let message = match key {
-            "agent-needs-input" => format!("{} is waiting for your input", session.id),
-            _ => format!("{}'s agent exited", session.id),
-        };
-        self.notifiers.send(
-            manager,
-            &Notice {
-                kind: format!(
-                    "session.{}",
-                    key.trim_start_matches("agent-").replace('-', "_")
-                ),
-                priority: reaction.priority.clone(),
-                session: session.id.clone(),
-                project: project.id.clone(),
-                message: reaction.message.clone().unwrap_or(message),
-                pr_url: session.pr_url.clone(),
-            },
-        );
-        report
-            .actions
-            .push((session.id.clone(), format!("{key}: notified")));
-    }
-
-    /// A session on the local SCM: detect its PR and read its facts.
+    /// A session on the local SCM: detect its PR, read its facts and apply
+    /// them. `false`: it has no PR.
     fn follow_pr(
         &mut self,
         manager: &mut SessionManager,
         session: &Session,
         project: &ProjectConfig,
         heads: &local_scm::RemoteHeads,
-        agent_busy: bool,
+        agent: &AgentFacts,
         report: &mut CycleReport,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let Some(branch) = session.branch.clone() else {
-            return Ok(());
+            return Ok(false);
         };
         let logs = manager.paths.data.join("logs");
         let workspace = session.workspace_path.as_ref().map(PathBuf::from);
         let Some(pr) = local_scm::detect(&mut manager.store, project, &branch, heads)? else {
-            return Ok(());
+            return Ok(false);
         };
         let facts = local_scm::facts(
             &mut manager.store,
@@ -310,69 +302,158 @@ impl PrLoop {
             workspace.as_deref(),
             &logs,
         )?;
-        self.apply(manager, session, project, &facts, agent_busy, report)
+        self.apply(manager, session, project, &facts, agent, report)?;
+        Ok(true)
     }
 
+    /// A PR's facts: record them with the session's status, then react.
     fn apply(
         &mut self,
         manager: &mut SessionManager,
         session: &Session,
         project: &ProjectConfig,
         pr: &PrFacts,
-        agent_busy: bool,
+        agent: &AgentFacts,
         report: &mut CycleReport,
     ) -> Result<(), String> {
         let id = session.id.as_str();
         let verdict = verdict(pr);
-        let first_seen = session.pr_number.is_none();
-        let changed = session.status != verdict.status
-            || session.pr_state.as_deref() != Some(pr.state.as_str())
-            || session.ci.as_deref() != Some(pr.ci.as_str())
-            || session.review.as_deref() != Some(pr.review.as_str());
-        if changed {
-            manager
-                .store
-                .transition(
-                    id,
-                    &Transition {
-                        status: Some(verdict.status.to_string()),
-                        reason: Some(format!("pr_{}", verdict.status)),
-                        pr_number: Some(pr.number),
-                        pr_url: Some(pr.url.clone()),
-                        pr_state: Some(pr.state.as_str().into()),
-                        ci: Some(pr.ci.as_str().into()),
-                        review: Some(pr.review.as_str().into()),
-                        event: if first_seen {
-                            "pr.created".into()
-                        } else {
-                            format!("pr.{}", verdict.status)
-                        },
-                        data: Some(
-                            serde_json::json!({ "head": pr.head, "conflicts": pr.has_conflicts }),
-                        ),
-                        ..Transition::default()
-                    },
-                )
-                .map_err(|e| e.to_string())?;
-            if first_seen {
-                report
-                    .actions
-                    .push((id.to_string(), format!("pr #{} found", pr.number)));
-            }
-        }
+        let status = session_status(
+            agent,
+            Some(verdict.status),
+            stuck_after_ms(project),
+            now_ms(),
+        );
+        self.settle(
+            manager,
+            session,
+            project,
+            status,
+            Some((pr, verdict.status)),
+            report,
+        )?;
         // Resolved triggers start counting afresh next time.
-        if pr.ci == Ci::Passing {
-            let _ = manager.store.reset_reaction(id, "ci-failed");
-        }
-        if pr.review == ReviewDecision::Approved {
-            let _ = manager.store.reset_reaction(id, "changes-requested");
-        }
-        if !pr.has_conflicts {
-            let _ = manager.store.reset_reaction(id, "merge-conflicts");
+        let resolved = [
+            ("ci-failed", pr.ci == Ci::Passing),
+            ("changes-requested", pr.review == ReviewDecision::Approved),
+            ("bot-comments", pr.bot_comments.is_empty()),
+            ("merge-conflicts", !pr.has_conflicts),
+        ];
+        for (key, _) in resolved.iter().filter(|(_, done)| *done) {
+            let _ = manager.store.reset_reaction(id, key);
         }
         let Some((key, fingerprint)) = verdict.reaction else {
             return Ok(());
         };
+        let busy = agent.activity == Some(Activity::Active);
+        self.react(
+            manager,
+            session,
+            project,
+            key,
+            &fingerprint,
+            Some(pr),
+            busy,
+            report,
+        )
+    }
+
+    /// Records the session's status (and its PR's facts, when just read) if
+    /// anything changed, in one transition; a new status that needs a person
+    /// fires its reaction.
+    fn settle(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        status: SessionStatus,
+        pr: Option<(&PrFacts, &str)>,
+        report: &mut CycleReport,
+    ) -> Result<(), String> {
+        let id = session.id.as_str();
+        let status_changed = session.status != status.status;
+        let pr_changed = pr.is_some_and(|(pr, pr_status)| {
+            session.pr_status.as_deref() != Some(pr_status)
+                || session.pr_number != Some(pr.number)
+                || session.pr_state.as_deref() != Some(pr.state.as_str())
+                || session.ci.as_deref() != Some(pr.ci.as_str())
+                || session.review.as_deref() != Some(pr.review.as_str())
+        });
+        if !status_changed && !pr_changed {
+            return Ok(());
+        }
+        let first_seen = pr.is_some() && session.pr_number.is_none();
+        let event = match pr {
+            _ if first_seen => "pr.created".to_string(),
+            Some((_, pr_status)) if status_changed && status.status == pr_status => {
+                format!("pr.{pr_status}")
+            }
+            _ if status_changed => format!("session.{}", status.status),
+            _ => "pr.updated".to_string(),
+        };
+        manager
+            .store
+            .transition(
+                id,
+                &Transition {
+                    status: Some(status.status.clone()),
+                    reason: Some(status.reason.clone()),
+                    pr_number: pr.map(|(pr, _)| pr.number),
+                    pr_url: pr.map(|(pr, _)| pr.url.clone()),
+                    pr_state: pr.map(|(pr, _)| pr.state.as_str().into()),
+                    ci: pr.map(|(pr, _)| pr.ci.as_str().into()),
+                    review: pr.map(|(pr, _)| pr.review.as_str().into()),
+                    pr_status: pr.map(|(_, s)| s.to_string()),
+                    event,
+                    data: pr.map(|(pr, _)| {
+                        serde_json::json!({ "head": pr.head, "conflicts": pr.has_conflicts })
+                    }),
+                    ..Transition::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        if let Some((pr, _)) = pr.filter(|_| first_seen) {
+            report
+                .actions
+                .push((id.to_string(), format!("pr #{} found", pr.number)));
+        }
+        let key = match status.status.as_str() {
+            _ if !status_changed => return Ok(()),
+            "needs_input" => "agent-needs-input",
+            "stuck" => "agent-stuck",
+            "exited" => "agent-exited",
+            _ => return Ok(()),
+        };
+        // Each arrival in the state is a new trigger.
+        let fingerprint = format!("{}:{}", status.status, now_ms());
+        let pr = pr.map(|(pr, _)| pr);
+        self.react(
+            manager,
+            session,
+            project,
+            key,
+            &fingerprint,
+            pr,
+            false,
+            report,
+        )
+    }
+
+    /// Runs reaction `key` for the trigger `fingerprint`: once per trigger,
+    /// and escalated to people once when the agent does not resolve it.
+    #[allow(clippy::too_many_arguments)]
+    fn react(
+        &mut self,
+        manager: &mut SessionManager,
+        session: &Session,
+        project: &ProjectConfig,
+        key: &str,
+        fingerprint: &str,
+        pr: Option<&PrFacts>,
+        agent_busy: bool,
+        report: &mut CycleReport,
+    ) -> Result<(), String> {
+        let id = session.id.as_str();
         let reaction = project.reactions[key].clone();
         // Do not talk over an agent in the middle of a turn, nor clean up
         // under it (for at most CLEANUP_GRACE after the merge); try next cycle.
@@ -388,66 +469,98 @@ impl PrLoop {
                 return Ok(());
             }
         }
-        let Some(attempts) = manager
-            .store
-            .reaction_attempt(id, key, &fingerprint)
-            .map_err(|e| e.to_string())?
-        else {
+        if reaction.action == Action::None {
             return Ok(());
-        };
+        }
+        let attempt = manager
+            .store
+            .reaction_attempt(id, key, fingerprint)
+            .map_err(|e| e.to_string())?;
+        let pr_url = pr.map(|p| p.url.clone()).or_else(|| session.pr_url.clone());
         let notice = |kind: &str, priority: &str, message: String| Notice {
             kind: kind.to_string(),
             priority: priority.to_string(),
             session: id.to_string(),
             project: project.id.clone(),
             message,
-            pr_url: Some(pr.url.clone()),
+            pr_url: pr_url.clone(),
         };
-        let outcome = match reaction.action {
-            Action::SendToAgent if attempts > reaction.retries.max(1) => {
+        if reaction.action == Action::SendToAgent
+            && reaction.overdue(attempt.attempts, attempt.first_at, now_ms())
+        {
+            if !attempt.escalated {
+                let tries = attempt
+                    .attempts
+                    .saturating_sub(u32::from(attempt.new_trigger));
+                let minutes = (now_ms() - attempt.first_at) / 60_000;
                 self.notifiers.send(
                     manager,
                     &notice(
                         "reaction.escalated",
                         "urgent",
-                        format!("{id}: {key} is still unresolved after {} attempts by the agent; please look", attempts - 1),
+                        format!(
+                            "{id}: {key} is still unresolved after {tries} attempt(s) by the agent over {minutes} min; please look"
+                        ),
                     ),
                 );
-                "escalated to people".to_string()
+                let _ = manager.store.mark_escalated(id, key);
+                report
+                    .actions
+                    .push((id.to_string(), format!("{key}: escalated to people")));
             }
-            Action::SendToAgent => {
-                let message = message_for_agent(key, pr, reaction.message.as_deref());
+            return Ok(());
+        }
+        if !attempt.new_trigger {
+            return Ok(());
+        }
+        let outcome = match (reaction.action, pr) {
+            (Action::SendToAgent, _) => {
+                let message = match pr {
+                    Some(pr) => message_for_agent(key, pr, reaction.message.as_deref()),
+                    None => reaction.message.clone().unwrap_or_else(|| {
+                        "ao: you have been idle for a while. If you are stuck, say what blocks you; otherwise carry on with the task.".into()
+                    }),
+                };
                 match manager.send(id, &message, false) {
-                    Ok(_) => format!("sent to agent (attempt {attempts})"),
+                    Ok(_) => format!("sent to agent (attempt {})", attempt.attempts),
                     Err(e) => {
-                        // Not delivered: forget this attempt so the next cycle retries.
-                        let _ = manager.store.reset_reaction(id, key);
+                        // Not delivered: take the attempt back so the next cycle retries.
+                        let _ = manager.store.retract_attempt(id, key);
                         format!("could not reach the agent: {e}")
                     }
                 }
             }
-            Action::Notify => {
+            (Action::Notify, _) => {
+                let number = pr.map_or(0, |p| p.number);
                 let message = reaction.message.clone().unwrap_or_else(|| match key {
                     "approved-and-green" => format!(
-                        "{id}: PR #{} is approved and green, ready to merge (`ao merge {id}`)",
-                        pr.number
+                        "{id}: PR #{number} is approved and green, ready to merge (`ao merge {id}`)"
                     ),
-                    "pr-merged" => format!("{id}: PR #{} merged", pr.number),
-                    "pr-closed" => format!("{id}: PR #{} was closed without merging", pr.number),
-                    other => format!("{id}: {other} on PR #{}", pr.number),
+                    "pr-merged" => format!("{id}: PR #{number} merged"),
+                    "pr-closed" => format!("{id}: PR #{number} was closed without merging"),
+                    "agent-needs-input" => format!("{id} is waiting for your input"),
+                    "agent-stuck" => format!("{id} has been idle too long; it may be stuck"),
+                    "agent-exited" => format!("{id}'s agent exited"),
+                    other => format!("{id}: {other} on PR #{number}"),
                 });
+                let kind = match key {
+                    "agent-needs-input" => "session.needs_input",
+                    "agent-stuck" => "session.stuck",
+                    "agent-exited" => "session.exited",
+                    other => other,
+                };
                 self.notifiers
-                    .send(manager, &notice(key, &reaction.priority, message));
+                    .send(manager, &notice(kind, &reaction.priority, message));
                 "notified".to_string()
             }
-            Action::AutoMerge => match self.merge(manager, session, project, pr) {
+            (Action::AutoMerge, Some(pr)) => match self.merge(manager, session, project, pr) {
                 Ok(()) => "merged".to_string(),
                 Err(e) => {
-                    let _ = manager.store.reset_reaction(id, key);
+                    let _ = manager.store.retract_attempt(id, key);
                     format!("merge failed: {e}")
                 }
             },
-            Action::Cleanup => {
+            (Action::Cleanup, Some(pr)) => {
                 let (_, note) = manager
                     .finish(id, "merged", "pr_merged", true)
                     .map_err(|e| e.to_string())?;
@@ -468,12 +581,73 @@ impl PrLoop {
                 let _ = manager.drain_queue();
                 note.map_or("cleaned up".to_string(), |n| format!("cleaned up ({n})"))
             }
-            Action::None => return Ok(()),
+            _ => return Ok(()),
         };
         report
             .actions
             .push((id.to_string(), format!("{key}: {outcome}")));
         Ok(())
+    }
+
+    /// `all-complete`: once a project that had live sessions has none left
+    /// (and nothing queued), people hear how they ended.
+    fn all_complete(&mut self, manager: &mut SessionManager, report: &mut CycleReport) {
+        let queued: HashSet<String> = manager
+            .store
+            .queued_spawns()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|q| q.project_id)
+            .collect();
+        let projects: Vec<String> = self.live.keys().cloned().collect();
+        for project_id in projects {
+            let Some(project) = manager.config.projects.get(&project_id).cloned() else {
+                continue;
+            };
+            let Ok(sessions) = manager.store.sessions(Some(&project_id), true) else {
+                continue;
+            };
+            let seen = &self.live[&project_id];
+            let ended: Vec<&Session> = sessions.iter().filter(|s| seen.contains(&s.id)).collect();
+            if queued.contains(&project_id)
+                || ended.is_empty()
+                || ended.iter().any(|s| !s.is_terminal())
+            {
+                continue;
+            }
+            let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in &ended {
+                *tally.entry(s.status.as_str()).or_default() += 1;
+            }
+            let summary = tally
+                .iter()
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.live.remove(&project_id);
+            let reaction = &project.reactions["all-complete"];
+            if reaction.action != Action::Notify {
+                continue;
+            }
+            let message = reaction
+                .message
+                .clone()
+                .unwrap_or_else(|| format!("{project_id}: all sessions are done ({summary})"));
+            self.notifiers.send(
+                manager,
+                &Notice {
+                    kind: "summary.all_complete".into(),
+                    priority: reaction.priority.clone(),
+                    session: String::new(),
+                    project: project_id.clone(),
+                    message,
+                    pr_url: None,
+                },
+            );
+            report
+                .actions
+                .push((project_id, format!("all-complete: {summary}")));
+        }
     }
 
     /// A webhook delivery for `project`: its SCM plugin verifies the
@@ -539,6 +713,28 @@ impl PrLoop {
             self.scm_plugins.merge(manager, project, session, pr)
         }
     }
+}
+
+/// What this cycle knows of a session's agent.
+fn agent_facts(session: &Session, observed: &[Observed]) -> AgentFacts {
+    let seen = observed.iter().find(|o| o.id == session.id);
+    AgentFacts {
+        alive: seen.is_none_or(|o| o.alive),
+        activity: seen.and_then(|o| o.activity),
+        activity_at: session.activity_at,
+        reported: session
+            .reported_activity
+            .as_deref()
+            .and_then(Activity::parse)
+            .zip(session.reported_at),
+    }
+}
+
+fn stuck_after_ms(project: &ProjectConfig) -> i64 {
+    let threshold = project.reactions["agent-stuck"]
+        .threshold
+        .unwrap_or(STUCK_AFTER);
+    threshold.as_millis() as i64
 }
 
 fn scratch_dir(data: &Path, id: &str) -> PathBuf {

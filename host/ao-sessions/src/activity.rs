@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observed {
     pub id: String,
+    /// Whether its runtime (tmux pane, process) is there.
+    pub alive: bool,
     /// `None`: nothing is known yet ("unknown").
     pub activity: Option<Activity>,
     pub source: Option<Source>,
@@ -65,6 +67,7 @@ impl SessionManager {
             };
             out.push(Observed {
                 id: session.id.clone(),
+                alive: *running,
                 activity: conclusion.map(|c| c.0),
                 source: conclusion.map(|c| c.1),
                 changed,

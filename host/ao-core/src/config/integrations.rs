@@ -6,6 +6,7 @@ use super::{ConfigError, PRIORITIES, Source};
 use serde_json::{Map, Value as Json};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// A tracker or SCM: which plugin (`local` is built into ao), with what settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +109,33 @@ pub struct Reaction {
     pub priority: String,
     /// Text put before the details ao adds.
     pub message: Option<String>,
+    /// When people are told a `send-to-agent` reaction is not getting
+    /// resolved, besides running out of `retries`.
+    pub escalate_after: Option<EscalateAfter>,
+    /// How long a condition must last before it triggers (`agent-stuck`:
+    /// how long the agent sits idle).
+    pub threshold: Option<Duration>,
+}
+
+/// `escalateAfter`: a number of attempts, or a time since the first one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalateAfter {
+    Attempts(u32),
+    Elapsed(Duration),
+}
+
+impl Reaction {
+    /// Whether a trigger first seen at `first_at_ms` and reacted to
+    /// `attempts` times should now go to people.
+    pub fn overdue(&self, attempts: u32, first_at_ms: i64, now_ms: i64) -> bool {
+        let elapsed = Duration::from_millis(now_ms.saturating_sub(first_at_ms).max(0) as u64);
+        attempts > self.retries.max(1)
+            || match self.escalate_after {
+                Some(EscalateAfter::Attempts(n)) => attempts > n,
+                Some(EscalateAfter::Elapsed(d)) => elapsed >= d,
+                None => false,
+            }
+    }
 }
 
 /// What can trigger a reaction, with its default.
@@ -120,13 +148,28 @@ pub const REACTION_KEYS: &[&str] = &[
     "agent-exited",
     "pr-merged",
     "pr-closed",
+    "bot-comments",
+    "agent-stuck",
+    "all-complete",
 ];
 
 fn default_reaction(key: &str) -> Reaction {
+    let minutes = |m: u64| Some(Duration::from_secs(m * 60));
+    let escalate_after = match key {
+        "changes-requested" | "bot-comments" => minutes(30).map(EscalateAfter::Elapsed),
+        "merge-conflicts" => minutes(15).map(EscalateAfter::Elapsed),
+        _ => None,
+    };
+    let threshold = if key == "agent-stuck" {
+        minutes(10)
+    } else {
+        None
+    };
     let (action, retries, priority) = match key {
         "ci-failed" => (Action::SendToAgent, 3, "action"),
-        "changes-requested" => (Action::SendToAgent, 3, "action"),
+        "changes-requested" | "bot-comments" => (Action::SendToAgent, 3, "action"),
         "merge-conflicts" => (Action::SendToAgent, 2, "action"),
+        "agent-stuck" => (Action::Notify, 0, "urgent"),
         "approved-and-green" => (Action::Notify, 0, "action"),
         "agent-needs-input" => (Action::Notify, 0, "urgent"),
         "agent-exited" => (Action::Notify, 0, "warning"),
@@ -139,6 +182,8 @@ fn default_reaction(key: &str) -> Reaction {
         retries,
         priority: priority.into(),
         message: None,
+        escalate_after,
+        threshold,
     }
 }
 
@@ -207,9 +252,36 @@ pub fn apply_reactions(
                 }
                 ("message", Value::String(m)) => current.message = Some(m.clone()),
                 ("auto", Value::Bool(b)) => current.auto = *b,
-                ("action" | "retries" | "priority" | "message" | "auto", _) => {
+                ("escalateAfter", Value::Number(n)) if n.as_u64().is_some_and(|n| n <= 20) => {
+                    current.escalate_after =
+                        Some(EscalateAfter::Attempts(n.as_u64().unwrap_or(0) as u32));
+                }
+                ("escalateAfter", Value::String(d)) => {
+                    let d = duration(d).map_err(|why| source.error_at(&at, why, None))?;
+                    current.escalate_after = Some(EscalateAfter::Elapsed(d));
+                }
+                ("threshold", Value::String(d)) if key == "agent-stuck" => {
+                    current.threshold =
+                        Some(duration(d).map_err(|why| source.error_at(&at, why, None))?);
+                }
+                ("threshold", _) if key != "agent-stuck" => {
+                    return Err(source.error_at(
+                        &at,
+                        "`threshold` only applies to `agent-stuck`",
+                        None,
+                    ));
+                }
+                (
+                    "action" | "retries" | "priority" | "message" | "auto" | "escalateAfter"
+                    | "threshold",
+                    _,
+                ) => {
                     let valid = match field.as_str() {
                         "retries" => "a number from 0 to 20".to_string(),
+                        "escalateAfter" => {
+                            "a number of attempts (0 to 20) or a duration such as `30m`".to_string()
+                        }
+                        "threshold" => "a duration such as `10m`".to_string(),
                         "priority" => format!("one of: {}", PRIORITIES.join(", ")),
                         "auto" => "true or false".to_string(),
                         _ => "a string".to_string(),
@@ -220,7 +292,10 @@ pub fn apply_reactions(
                     return Err(source.error_at(
                         &at,
                         format!("`{field}` is not a reaction setting"),
-                        Some("use action, auto, retries, priority, message".into()),
+                        Some(
+                            "use action, auto, retries, escalateAfter, threshold, priority, message"
+                                .into(),
+                        ),
                     ));
                 }
             }
@@ -239,4 +314,10 @@ pub fn apply_reactions(
         }
     }
     Ok(base)
+}
+
+/// A duration as people write it in the config: `90s`, `10m`, `1h 30m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration ({e}); write e.g. `90s`, `10m` or `1h`"))
 }

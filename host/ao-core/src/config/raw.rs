@@ -38,7 +38,7 @@ pub struct RawConfig {
     /// Which notifiers get events of each priority (urgent, action, warning, info); a priority not listed goes to `defaults.notifiers`, else to every notifier.
     #[schemars(with = "Option<Routing>")]
     pub notification_routing: Option<BTreeMap<String, Vec<String>>>,
-    /// What ao does on each trigger (ci-failed, changes-requested, merge-conflicts, approved-and-green, agent-needs-input, agent-exited, pr-merged, pr-closed): `{ action: send-to-agent | notify | auto-merge | cleanup | none, retries, priority, message }`; unset keys keep their defaults.
+    /// What ao does on each trigger (ci-failed, changes-requested, bot-comments, merge-conflicts, approved-and-green, agent-needs-input, agent-stuck, agent-exited, pr-merged, pr-closed, all-complete): `{ action: send-to-agent | notify | auto-merge | cleanup | none, auto, retries, escalateAfter: 2 | 30m, threshold: 10m, priority, message }`; unset keys keep their defaults.
     #[schemars(with = "Option<JsonMap>")]
     pub reactions: Option<Value>,
     /// Per-plugin switches, capability grants and resource limits, by plugin name.

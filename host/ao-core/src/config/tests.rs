@@ -241,3 +241,50 @@ fn bad_reactions_name_the_line_and_the_choices() {
         .to_string();
     assert!(e.contains("only for `approved-and-green`"), "{e}");
 }
+
+#[test]
+fn escalation_and_thresholds_take_counts_and_durations() {
+    use integrations::EscalateAfter;
+    use std::time::Duration;
+    let c = project_config(
+        "reactions:\n  ci-failed: { escalateAfter: 2 }\n  changes-requested: { escalateAfter: 45m }\n  agent-stuck: { threshold: 7m }\n",
+        "",
+    )
+    .unwrap();
+    let r = &c.projects["web"].reactions;
+    assert_eq!(
+        r["ci-failed"].escalate_after,
+        Some(EscalateAfter::Attempts(2))
+    );
+    assert_eq!(
+        r["changes-requested"].escalate_after,
+        Some(EscalateAfter::Elapsed(Duration::from_secs(45 * 60)))
+    );
+    assert_eq!(
+        r["agent-stuck"].threshold,
+        Some(Duration::from_secs(7 * 60))
+    );
+    assert_eq!(
+        r["merge-conflicts"].escalate_after,
+        Some(EscalateAfter::Elapsed(Duration::from_secs(15 * 60))),
+        "a default"
+    );
+    // Two attempts allowed; the third goes to people. 45 minutes after the
+    // first attempt, so does any.
+    let ci = &r["ci-failed"];
+    assert!(!ci.overdue(2, 0, 1_000) && ci.overdue(3, 0, 1_000));
+    let review = &r["changes-requested"];
+    assert!(!review.overdue(1, 0, 44 * 60_000) && review.overdue(1, 0, 45 * 60_000));
+
+    let e = project_config("reactions:\n  ci-failed: { escalateAfter: soon }\n", "")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ao.yaml:2") && e.contains("`soon` is not a duration"),
+        "{e}"
+    );
+    let e = project_config("reactions:\n  ci-failed: { threshold: 5m }\n", "")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("only applies to `agent-stuck`"), "{e}");
+}

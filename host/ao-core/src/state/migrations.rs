@@ -114,6 +114,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (session_id, reaction)
     );
     ",
+    // 4: what the PR alone says of a session (the SCM rung of the status
+    // precedence, kept apart from the status the agent rungs may override),
+    // and when a reaction was escalated to people (once per trigger).
+    "
+    ALTER TABLE sessions ADD COLUMN pr_status TEXT;
+    ALTER TABLE reaction_attempts ADD COLUMN escalated_at INTEGER;
+    ",
 ];
 
 /// Brings the schema to the newest version, refusing a newer database.

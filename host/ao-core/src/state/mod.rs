@@ -11,7 +11,7 @@ mod pr_loop;
 mod queue;
 mod sessions;
 
-pub use pr_loop::{CiRun, LocalPr, Review};
+pub use pr_loop::{CiRun, LocalPr, ReactionAttempt, Review};
 pub use queue::QueuedSpawn;
 pub use sessions::{NewSession, Session, SessionEvent, TERMINAL_STATUSES, Transition};
 

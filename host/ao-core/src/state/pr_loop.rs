@@ -6,6 +6,19 @@ use super::{StateError, Store, now_ms};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+/// Where a reaction stands on its current trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReactionAttempt {
+    /// Distinct triggers reacted to since the last reset.
+    pub attempts: u32,
+    /// When the first of them was seen (ms).
+    pub first_at: i64,
+    /// People were already told it is not getting resolved.
+    pub escalated: bool,
+    /// This fingerprint was not seen before: something new to react to.
+    pub new_trigger: bool,
+}
+
 /// A pull request of the local SCM: a pushed branch that ao recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -215,41 +228,73 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Counts one more attempt of `reaction` for `session` on a trigger
-    /// identified by `fingerprint`. Returns the attempts so far, or `None`
-    /// when this fingerprint was already handled (nothing new to react to).
+    /// Records that `reaction` for `session` saw the trigger identified by
+    /// `fingerprint`: a fingerprint not seen before counts one more attempt
+    /// (`new_trigger`); the one already handled counts nothing.
     pub fn reaction_attempt(
         &mut self,
         session: &str,
         reaction: &str,
         fingerprint: &str,
-    ) -> Result<Option<u32>, StateError> {
-        let existing: Option<(i64, Option<String>)> = self
+    ) -> Result<ReactionAttempt, StateError> {
+        let existing: Option<(i64, Option<String>, i64, Option<i64>)> = self
             .conn
             .query_row(
-                "SELECT attempts, fingerprint FROM reaction_attempts WHERE session_id = ?1 AND reaction = ?2",
+                "SELECT attempts, fingerprint, first_at, escalated_at FROM reaction_attempts WHERE session_id = ?1 AND reaction = ?2",
                 params![session, reaction],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
         let now = now_ms();
         match existing {
-            Some((_, Some(seen))) if seen == fingerprint => Ok(None),
-            Some((attempts, _)) => {
-                self.conn.execute(
-                    "UPDATE reaction_attempts SET attempts = ?3, fingerprint = ?4, last_at = ?5 WHERE session_id = ?1 AND reaction = ?2",
-                    params![session, reaction, attempts + 1, fingerprint, now],
-                )?;
-                Ok(Some(attempts as u32 + 1))
+            Some((attempts, seen, first_at, escalated_at)) => {
+                let new_trigger = seen.as_deref() != Some(fingerprint);
+                let attempts = attempts + i64::from(new_trigger);
+                if new_trigger {
+                    self.conn.execute(
+                        "UPDATE reaction_attempts SET attempts = ?3, fingerprint = ?4, last_at = ?5 WHERE session_id = ?1 AND reaction = ?2",
+                        params![session, reaction, attempts, fingerprint, now],
+                    )?;
+                }
+                Ok(ReactionAttempt {
+                    attempts: attempts as u32,
+                    first_at,
+                    escalated: escalated_at.is_some(),
+                    new_trigger,
+                })
             }
             None => {
                 self.conn.execute(
                     "INSERT INTO reaction_attempts (session_id, reaction, attempts, fingerprint, first_at, last_at) VALUES (?1, ?2, 1, ?3, ?4, ?4)",
                     params![session, reaction, fingerprint, now],
                 )?;
-                Ok(Some(1))
+                Ok(ReactionAttempt {
+                    attempts: 1,
+                    first_at: now,
+                    escalated: false,
+                    new_trigger: true,
+                })
             }
         }
+    }
+
+    /// Takes back the last attempt (it did not get through), so the same
+    /// trigger is tried again next time.
+    pub fn retract_attempt(&mut self, session: &str, reaction: &str) -> Result<(), StateError> {
+        self.conn.execute(
+            "UPDATE reaction_attempts SET attempts = MAX(attempts - 1, 0), fingerprint = NULL WHERE session_id = ?1 AND reaction = ?2",
+            params![session, reaction],
+        )?;
+        Ok(())
+    }
+
+    /// Records that people were told `reaction` is not getting resolved.
+    pub fn mark_escalated(&mut self, session: &str, reaction: &str) -> Result<(), StateError> {
+        self.conn.execute(
+            "UPDATE reaction_attempts SET escalated_at = ?3 WHERE session_id = ?1 AND reaction = ?2",
+            params![session, reaction, now_ms()],
+        )?;
+        Ok(())
     }
 
     /// Forgets the attempts of a reaction whose trigger was resolved.

@@ -40,6 +40,9 @@ pub struct Session {
     pub ci: Option<String>,
     /// Review decision: `approved`, `changes_requested`, `pending`.
     pub review: Option<String>,
+    /// The status the PR alone implies (`ci_failed`, `mergeable`…); the
+    /// session's `status` may say more urgent things about its agent.
+    pub pr_status: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -86,6 +89,7 @@ pub struct Transition {
     pub pr_state: Option<String>,
     pub ci: Option<String>,
     pub review: Option<String>,
+    pub pr_status: Option<String>,
     /// The event kind for the history (`session.working`, `pr.created`…).
     pub event: String,
     /// Extra facts for the history, as JSON.
@@ -108,7 +112,7 @@ pub struct SessionEvent {
 
 pub(super) const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
                        runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at, \
-                       activity_source, activity_at, reported_activity, reported_at, agent_session_id, pr_state, ci, review";
+                       activity_source, activity_at, reported_activity, reported_at, agent_session_id, pr_state, ci, review, pr_status";
 
 pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -137,6 +141,7 @@ pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         pr_state: r.get(22)?,
         ci: r.get(23)?,
         review: r.get(24)?,
+        pr_status: r.get(25)?,
     })
 }
 
@@ -245,7 +250,8 @@ impl Store {
                 updated_at = ?10,
                 pr_state = COALESCE(?11, pr_state),
                 ci = COALESCE(?12, ci),
-                review = COALESCE(?13, review)
+                review = COALESCE(?13, review),
+                pr_status = COALESCE(?14, pr_status)
              WHERE id = ?1",
             params![
                 id,
@@ -260,7 +266,8 @@ impl Store {
                 now,
                 t.pr_state,
                 t.ci,
-                t.review
+                t.review,
+                t.pr_status
             ],
         )?;
         let data = t

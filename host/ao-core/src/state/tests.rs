@@ -261,39 +261,39 @@ fn another_connections_commit_changes_data_version() {
 fn reaction_attempts_count_new_triggers_once_each_and_reset() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
+    let attempt = |store: &mut Store, session: &str, print: &str| {
+        let a = store.reaction_attempt(session, "ci-failed", print).unwrap();
+        (a.attempts, a.new_trigger)
+    };
+    assert_eq!(attempt(&mut store, "web-1", "sha1"), (1, true));
     assert_eq!(
-        store
-            .reaction_attempt("web-1", "ci-failed", "sha1")
-            .unwrap(),
-        Some(1)
-    );
-    assert_eq!(
-        store
-            .reaction_attempt("web-1", "ci-failed", "sha1")
-            .unwrap(),
-        None,
+        attempt(&mut store, "web-1", "sha1"),
+        (1, false),
         "same trigger"
     );
+    assert_eq!(attempt(&mut store, "web-1", "sha2"), (2, true));
     assert_eq!(
-        store
-            .reaction_attempt("web-1", "ci-failed", "sha2")
-            .unwrap(),
-        Some(2)
-    );
-    assert_eq!(
-        store
-            .reaction_attempt("web-2", "ci-failed", "sha2")
-            .unwrap(),
-        Some(1),
+        attempt(&mut store, "web-2", "sha2"),
+        (1, true),
         "per session"
     );
+    // A delivery that failed is taken back and tried again.
+    store.retract_attempt("web-1", "ci-failed").unwrap();
+    assert_eq!(attempt(&mut store, "web-1", "sha2"), (2, true));
+    let first = store
+        .reaction_attempt("web-1", "ci-failed", "sha2")
+        .unwrap();
+    assert!(!first.escalated);
+    store.mark_escalated("web-1", "ci-failed").unwrap();
+    let escalated = store
+        .reaction_attempt("web-1", "ci-failed", "sha3")
+        .unwrap();
+    assert!(escalated.escalated && escalated.first_at == first.first_at);
     store.reset_reaction("web-1", "ci-failed").unwrap();
-    assert_eq!(
-        store
-            .reaction_attempt("web-1", "ci-failed", "sha2")
-            .unwrap(),
-        Some(1)
-    );
+    let fresh = store
+        .reaction_attempt("web-1", "ci-failed", "sha3")
+        .unwrap();
+    assert_eq!((fresh.attempts, fresh.escalated), (1, false));
 }
 
 #[test]
