@@ -5,25 +5,12 @@
 //! about it. The test plays GitHub's part only where GitHub itself would
 //! act (the PR appearing for the pushed branch, CI results, reviews).
 
-use crate::session_fixture::{Fixture, wait_for};
+use crate::session_fixture::{Fixture, pushing_agent, wait_for};
 use ao_tests::ao_binary::describe;
 use ao_tests::fake_github::TOKEN;
 use ao_tests::{FakeGitHub, FakeServer, Reply};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-const AGENT: &str = r#"#!/bin/sh
-printf 'agent> '
-while IFS= read -r line; do
-  printf '%s\n' "$line" >> .agent-input.txt
-  case "$line" in
-    *"Work on GitHub issue #1"*) echo "work" >> README.md; git add README.md; git commit -qm "agent: redirect fix"; git push -q -u origin HEAD 2>/dev/null; echo pushed;;
-    *"CI failed"*) echo ok > fixed.txt; git add fixed.txt; git commit -qm "agent: make CI pass"; git push -q origin HEAD 2>/dev/null; echo fixed;;
-    *"asked for changes"*) echo docs > docs.txt; git add docs.txt; git commit -qm "agent: add docs"; git push -q origin HEAD 2>/dev/null; echo addressed;;
-  esac
-  printf 'agent> '
-done
-"#;
 
 fn origin_log(f: &Fixture) -> String {
     let _ = std::process::Command::new("git")
@@ -55,7 +42,7 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
     let mut f = Fixture::new("");
     f.extra_env.push(("GITHUB_TOKEN".into(), TOKEN.into()));
     let agent = f.env.dir.path().join("agent.sh");
-    std::fs::write(&agent, AGENT).unwrap();
+    std::fs::write(&agent, pushing_agent("Work on GitHub issue #1")).unwrap();
     f.env.write_config(&format!(
         "notifiers:\n  team:\n    plugin: slack\n    webhookUrl: {slack_url}\n\
          plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN], kv: true }}\n\
@@ -87,19 +74,8 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
             .unwrap()
             .contains("Fix the login redirect")
     );
-    let log = f.env.dir.path().join("daemon.log");
-    let mut daemon = {
-        let mut cmd = f.env.command();
-        cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &f.tmux_dir)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("AO_LOG", "warn,ao=info")
-            .args(["start", "--port", "0", "--interval", "1"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        cmd.spawn().unwrap()
-    };
-    let daemon_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut daemon = f.start_daemon(1);
+    let daemon_log = || f.daemon_log();
     let input = || {
         let s = session();
         std::fs::read_to_string(
@@ -248,7 +224,7 @@ fn a_signed_webhook_makes_the_daemon_look_at_once_and_a_forged_one_is_refused() 
     f.extra_env
         .push(("GITHUB_WEBHOOK_SECRET".into(), SECRET.into()));
     let agent = f.env.dir.path().join("agent.sh");
-    std::fs::write(&agent, AGENT).unwrap();
+    std::fs::write(&agent, pushing_agent("Work on GitHub issue #1")).unwrap();
     f.env.write_config(&format!(
         "plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET], kv: true }}\n\
          projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
@@ -268,17 +244,7 @@ fn a_signed_webhook_makes_the_daemon_look_at_once_and_a_forged_one_is_refused() 
     gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));
 
     // A 60 s cycle: only the webhook can bring the news quickly.
-    let mut daemon = {
-        let mut cmd = f.env.command();
-        cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &f.tmux_dir)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_WEBHOOK_SECRET", SECRET)
-            .args(["start", "--port", "0", "--interval", "60"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        cmd.spawn().unwrap()
-    };
+    let mut daemon = f.start_daemon(60);
     let info = f.env.dir.path().join("data/ao/daemon.json");
     wait_for("the daemon", 20, || info.exists());
     let port = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&info).unwrap())

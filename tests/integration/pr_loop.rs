@@ -4,30 +4,16 @@
 //! driven by the daemon, with the agent woken by ao at each step and people
 //! told through a webhook notifier (a real HTTP server on 127.0.0.1).
 
-use crate::session_fixture::{Fixture, git, wait_for};
+use crate::session_fixture::{Fixture, git, pushing_agent, wait_for};
 use ao_tests::FakeServer;
 use ao_tests::ao_binary::describe;
-
-/// Acts on what ao types: the task, a CI failure, review comments.
-const PUSHING_AGENT: &str = r#"#!/bin/sh
-printf 'agent> '
-while IFS= read -r line; do
-  printf '%s\n' "$line" >> .agent-input.txt
-  case "$line" in
-    *"Issue #1"*) echo "work" >> README.md; git add README.md; git commit -qm "agent: redirect fix"; git push -q -u origin HEAD 2>/dev/null; echo pushed;;
-    *"CI failed"*) echo ok > fixed.txt; git add fixed.txt; git commit -qm "agent: make CI pass"; git push -q origin HEAD 2>/dev/null; echo fixed;;
-    *"asked for changes"*) echo docs > docs.txt; git add docs.txt; git commit -qm "agent: add docs"; git push -q origin HEAD 2>/dev/null; echo addressed;;
-  esac
-  printf 'agent> '
-done
-"#;
 
 #[test]
 fn an_issue_becomes_a_merged_pr_through_ci_failure_review_and_auto_merge() {
     let receiver = FakeServer::start();
     let f = Fixture::new("");
     let agent = f.env.dir.path().join("pushing-agent.sh");
-    std::fs::write(&agent, PUSHING_AGENT).unwrap();
+    std::fs::write(&agent, pushing_agent("Issue #1")).unwrap();
     let issues = f.clone.join(".ao/issues");
     std::fs::create_dir_all(&issues).unwrap();
     std::fs::write(
@@ -69,16 +55,7 @@ fn an_issue_becomes_a_merged_pr_through_ci_failure_review_and_auto_merge() {
             .contains("Fix the login redirect")
     );
 
-    let mut daemon = {
-        let mut cmd = f.env.command();
-        cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &f.tmux_dir)
-            .env("AO_LOG", "warn,ao=info")
-            .args(["start", "--port", "0", "--interval", "1"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(f.env.dir.path().join("daemon.log")).unwrap());
-        cmd.spawn().unwrap()
-    };
+    let mut daemon = f.start_daemon(1);
 
     // The push became PR #1; CI failed; the agent was told and fixed it.
     wait_for("CI to fail, the agent to fix it and CI to pass", 40, || {
@@ -145,12 +122,8 @@ fn an_issue_becomes_a_merged_pr_through_ci_failure_review_and_auto_merge() {
     assert!(!std::path::Path::new(s["workspacePath"].as_str().unwrap()).exists());
 
     // People heard about it through the webhook.
-    let log = f.env.dir.path().join("daemon.log");
     wait_for(
-        &format!(
-            "the merge notification; daemon log:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        ),
+        &format!("the merge notification; daemon log:\n{}", f.daemon_log()),
         10,
         || {
             receiver
@@ -231,16 +204,7 @@ fn agents_that_need_people_are_shown_escalated_and_summed_up() {
             .filter(|e| e["type"] == kind)
             .collect::<Vec<_>>()
     };
-    let mut daemon = {
-        let mut cmd = f.env.command();
-        cmd.env("AO_TMUX_SOCKET", "ao-test")
-            .env("TMUX_TMPDIR", &f.tmux_dir)
-            .env("AO_LOG", "warn,ao=info")
-            .args(["start", "--port", "0", "--interval", "1"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(f.env.dir.path().join("daemon.log")).unwrap());
-        cmd.spawn().unwrap()
-    };
+    let mut daemon = f.start_daemon(1);
 
     // web-3 has no PR and sits at its prompt: stuck, and people hear it.
     wait_for("web-3 to be stuck", 30, || {
@@ -309,4 +273,77 @@ fn agents_that_need_people_are_shown_escalated_and_summed_up() {
     );
     assert!(f.ao(&["stop"]).status.success());
     daemon.wait().unwrap();
+}
+
+/// `ao session claim-pr`: a fresh session takes over a killed session's
+/// open PR (its branch checked out, the PR followed); a second claim is
+/// refused naming the owner, and `--takeover` moves it.
+#[test]
+fn a_session_claims_an_open_pr_and_another_takes_it_over() {
+    let f = Fixture::new("");
+    let agent = f.env.dir.path().join("pushing-agent.sh");
+    std::fs::write(&agent, pushing_agent("Issue #1")).unwrap();
+    std::fs::create_dir_all(f.clone.join(".ao/issues")).unwrap();
+    std::fs::write(
+        f.clone.join(".ao/issues/1.md"),
+        "---\ntitle: Fix the footer\n---\n",
+    )
+    .unwrap();
+    f.env.write_config(&format!(
+        "projects:\n  web:\n    path: {path}\n    sessionPrefix: web\n    agent: custom\n\
+         \x20   agentConfig:\n      command: [sh, {agent}]\n",
+        path = f.clone.display(),
+        agent = agent.display(),
+    ));
+    let session = |id: &str| f.sessions().into_iter().find(|s| s["id"] == id).unwrap();
+    let ok = |args: &[&str]| {
+        let out = f.ao(args);
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    ok(&["spawn", "1"]);
+    let mut daemon = f.start_daemon(1);
+    wait_for("web-1's PR", 30, || session("web-1")["prNumber"] == 1);
+    assert!(f.ao(&["stop"]).status.success());
+    daemon.wait().unwrap();
+    ok(&["session", "kill", "web-1"]);
+
+    ok(&["spawn", "--prompt", "Finish PR 1"]);
+    let said = ok(&["session", "claim-pr", "1", "web-2"]);
+    assert!(said.contains("web-2 now follows PR #1"), "{said}");
+    let web2 = session("web-2");
+    assert_eq!(
+        (web2["prNumber"].as_i64(), web2["branch"].as_str()),
+        (Some(1), Some("feat/issue-1"))
+    );
+    let workspace = std::path::PathBuf::from(web2["workspacePath"].as_str().unwrap());
+    assert_eq!(
+        git(&workspace, &["branch", "--show-current"]).trim(),
+        "feat/issue-1"
+    );
+    assert!(git(&workspace, &["log", "--format=%s"]).contains("agent: redirect fix"));
+
+    ok(&["spawn", "--prompt", "Also PR 1"]);
+    let out = f.ao(&["session", "claim-pr", "1", "web-3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PR #1 belongs to web-2") && err.contains("--takeover"),
+        "{err}"
+    );
+    let out = f.ao(&["session", "claim-pr", "feat/x", "web-3"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a PR number"),
+        "{}",
+        describe(&out)
+    );
+
+    let said = ok(&["session", "claim-pr", "local:web#1", "web-3", "--takeover"]);
+    assert!(said.contains("taken over from web-2"), "{said}");
+    let (web2, web3) = (session("web-2"), session("web-3"));
+    assert!(
+        web2["prNumber"].is_null() && web2["branch"].is_null(),
+        "{web2}"
+    );
+    assert_eq!(web3["prNumber"], 1);
 }

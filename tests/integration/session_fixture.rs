@@ -35,6 +35,27 @@ while IFS= read -r line; do
 done
 "#;
 
+/// The PR loop's agent stand-in: does its task when a line of the prompt
+/// contains `task_marker` (commit, push), makes CI pass when told it
+/// failed, adds docs when asked for changes; records all it is told in
+/// `.agent-input.txt`.
+pub fn pushing_agent(task_marker: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+printf 'agent> '
+while IFS= read -r line; do
+  printf '%s\n' "$line" >> .agent-input.txt
+  case "$line" in
+    *"{task_marker}"*) echo "work" >> README.md; git add README.md; git commit -qm "agent: redirect fix"; git push -q -u origin HEAD 2>/dev/null; echo pushed;;
+    *"CI failed"*) echo ok > fixed.txt; git add fixed.txt; git commit -qm "agent: make CI pass"; git push -q origin HEAD 2>/dev/null; echo fixed;;
+    *"asked for changes"*) echo docs > docs.txt; git add docs.txt; git commit -qm "agent: add docs"; git push -q origin HEAD 2>/dev/null; echo addressed;;
+  esac
+  printf 'agent> '
+done
+"#
+    )
+}
+
 pub struct Fixture {
     pub env: AoEnv,
     pub clone: PathBuf,
@@ -127,6 +148,30 @@ impl Fixture {
             cmd.env("PATH", format!("{}:{path}", prefix.display()));
         }
         cmd.args(args).output().unwrap()
+    }
+
+    /// `ao start` in this fixture's environment, a cycle every
+    /// `interval_s` seconds, its log in `daemon.log` (see [`Fixture::daemon_log`]).
+    pub fn start_daemon(&self, interval_s: u64) -> std::process::Child {
+        let mut cmd = self.env.command();
+        cmd.env("AO_TMUX_SOCKET", "ao-test")
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .env("AO_LOG", "warn,ao=info")
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
+            .args([
+                "start",
+                "--port",
+                "0",
+                "--interval",
+                &interval_s.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(self.env.dir.path().join("daemon.log")).unwrap());
+        cmd.spawn().unwrap()
+    }
+
+    pub fn daemon_log(&self) -> String {
+        std::fs::read_to_string(self.env.dir.path().join("daemon.log")).unwrap_or_default()
     }
 
     pub fn sessions(&self) -> Vec<serde_json::Value> {

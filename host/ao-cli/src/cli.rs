@@ -290,6 +290,19 @@ pub enum SessionCommand {
     Restore { session: String },
     /// Attach your terminal to a session (tmux: detach with Ctrl-b d; process: Ctrl-]).
     Attach { session: String },
+    /// Attach an existing PR to a session: its branch is checked out in the
+    /// session's workspace and ao follows the PR from then on.
+    #[command(name = "claim-pr")]
+    ClaimPr {
+        /// The PR: a number (`42`) or its URL.
+        pr: String,
+        /// The session (default: $AO_SESSION_ID, set in every session).
+        #[arg(env = "AO_SESSION_ID")]
+        session: String,
+        /// Take the PR from the session that has it.
+        #[arg(long)]
+        takeover: bool,
+    },
     /// End every session whose work is over: PR merged or closed, or agent gone.
     Cleanup {
         /// Only this project's sessions.

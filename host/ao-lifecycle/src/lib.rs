@@ -11,8 +11,10 @@
 //!   (issues as files) and SCM (pushed branches, a CI command, `ao review`);
 //! - `plugin_scm`: SCM plugins such as GitHub;
 //! - [`notify`]: notifications by priority;
-//! - [`pr_loop`]: one cycle of all of it.
+//! - [`pr_loop`]: one cycle of all of it;
+//! - [`claim`]: attaching an existing PR to a session.
 
+pub mod claim;
 pub mod facts;
 pub mod local_scm;
 pub mod local_tracker;

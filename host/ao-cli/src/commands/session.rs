@@ -111,6 +111,30 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
             Ok(())
         }
         SessionCommand::Attach { session } => attach(config, &session),
+        SessionCommand::ClaimPr {
+            pr,
+            session,
+            takeover,
+        } => {
+            let mut manager = manager(config)?;
+            let claimed = ao_lifecycle::claim::claim_pr(&mut manager, &session, &pr, takeover)
+                .map_err(|e| {
+                    let hint = e.hint.clone();
+                    let error = CommandError::user(e);
+                    match hint {
+                        Some(h) => error.hint(h),
+                        None => error,
+                    }
+                })?;
+            println!(
+                "{session} now follows PR #{} ({}) on branch {}",
+                claimed.number, claimed.url, claimed.branch
+            );
+            if let Some(from) = claimed.taken_from {
+                println!("taken over from {from}");
+            }
+            Ok(())
+        }
         SessionCommand::Cleanup {
             project,
             dry_run,

@@ -283,6 +283,31 @@ impl Store {
         self.session(id)
     }
 
+    /// Stops `id` following its PR and branch (another session took them
+    /// over; its workspace has left the branch).
+    pub fn release_pr(&mut self, id: &str) -> Result<(), StateError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: String = tx
+            .query_row("SELECT status FROM sessions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| StateError::UnknownSession(id.to_string()))?;
+        tx.execute(
+            "UPDATE sessions SET pr_number = NULL, pr_url = NULL, pr_state = NULL, ci = NULL,
+                review = NULL, pr_status = NULL, branch = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, now_ms()],
+        )?;
+        tx.execute(
+            "INSERT INTO events (session_id, at, kind, from_status, to_status, reason, data) VALUES (?1, ?2, 'pr.released', ?3, ?3, 'pr_taken_over', '{}')",
+            params![id, now_ms(), status],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The history of one session, oldest first.
     pub fn events(&self, id: &str) -> Result<Vec<SessionEvent>, StateError> {
         let mut stmt = self.conn.prepare_cached(
