@@ -134,5 +134,6 @@ pub fn instance_settings_for(
         secrets: Arc::new(ao_plugin_host::services::EnvSecrets),
         kv_database: Some(ao_core::state::database_path(&paths.data)),
         home: std::env::var_os("HOME").map(PathBuf::from),
+        clock: ao_plugin_host::Clock::system(),
     }
 }

@@ -11,11 +11,12 @@ use crate::{local_scm, plugin_scm};
 use ao_core::config::ProjectConfig;
 use ao_core::config::integrations::Action;
 use ao_core::state::{Session, Transition, now_ms};
+use ao_plugin_host::Clock;
 use ao_sessions::reconcile::Activity;
 use ao_sessions::{Observed, SessionManager};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Why a webhook delivery was refused.
 #[derive(Debug, thiserror::Error)]
@@ -37,13 +38,15 @@ pub struct CycleReport {
 
 #[derive(Default)]
 pub struct PrLoop {
+    /// The time the cadence follows (a manual clock in simulations).
+    clock: Clock,
     notifiers: Notifiers,
     scm_plugins: plugin_scm::Instances,
     /// When each session's PR was last looked at through a plugin, and
     /// how it looked then (the cadence).
     polled: HashMap<String, Poll>,
-    /// When a merged session's cleanup was first held back for a busy agent.
-    merged_seen: HashMap<String, Instant>,
+    /// When a merged session's cleanup was first held back for a busy agent (ms).
+    merged_seen: HashMap<String, i64>,
     /// The live sessions seen per project since its last `all-complete`.
     live: BTreeMap<String, BTreeSet<String>>,
 }
@@ -51,27 +54,27 @@ pub struct PrLoop {
 /// `agent-stuck` without a `threshold`: idle this long is stuck.
 const STUCK_AFTER: Duration = Duration::from_secs(600);
 
-/// How long cleanup after a merge waits for a busy agent to finish its turn.
-const CLEANUP_GRACE: Duration = Duration::from_secs(300);
+/// How long cleanup after a merge waits for a busy agent to finish its turn (ms).
+const CLEANUP_GRACE_MS: i64 = 300_000;
 
 /// Cadence for PRs behind an SCM plugin, to spend API quota where things
 /// move: every cycle while CI runs, while the agent works, and for two
 /// minutes after anything changed; every two minutes once settled.
 struct Poll {
-    at: Instant,
-    changed_at: Instant,
+    at_ms: i64,
+    changed_at_ms: i64,
     fingerprint: String,
     ci_pending: bool,
 }
 
-const SETTLED_AFTER: Duration = Duration::from_secs(120);
+const SETTLED_AFTER_MS: i64 = 120_000;
 
 impl Poll {
-    fn due(&self, agent_busy: bool) -> bool {
+    fn due(&self, agent_busy: bool, now_ms: i64) -> bool {
         agent_busy
             || self.ci_pending
-            || self.changed_at.elapsed() < SETTLED_AFTER
-            || self.at.elapsed() >= SETTLED_AFTER
+            || now_ms - self.changed_at_ms < SETTLED_AFTER_MS
+            || now_ms - self.at_ms >= SETTLED_AFTER_MS
     }
 }
 
@@ -90,6 +93,14 @@ fn fingerprint(pr: &PrFacts) -> String {
 impl PrLoop {
     pub fn new() -> PrLoop {
         PrLoop::default()
+    }
+
+    /// A loop whose cadence follows `clock` (simulations move it by hand).
+    pub fn with_clock(clock: Clock) -> PrLoop {
+        PrLoop {
+            clock,
+            ..PrLoop::default()
+        }
     }
 
     /// One pass over the live sessions. `observed` is this cycle's
@@ -186,17 +197,17 @@ impl PrLoop {
                 let Some(pr) = facts.iter().find(|f| f.number == i64::from(info.number)) else {
                     continue;
                 };
-                let now = Instant::now();
+                let now = self.clock.now_ms();
                 let print = fingerprint(pr);
-                let changed_at = match self.polled.get(&session.id) {
-                    Some(p) if p.fingerprint == print => p.changed_at,
+                let changed_at_ms = match self.polled.get(&session.id) {
+                    Some(p) if p.fingerprint == print => p.changed_at_ms,
                     _ => now,
                 };
                 self.polled.insert(
                     session.id.clone(),
                     Poll {
-                        at: now,
-                        changed_at,
+                        at_ms: now,
+                        changed_at_ms,
                         fingerprint: print,
                         ci_pending: pr.ci == Ci::Pending,
                     },
@@ -243,10 +254,11 @@ impl PrLoop {
         let Some(branch) = session.branch.as_deref() else {
             return Ok(None);
         };
+        let now = self.clock.now_ms();
         if self
             .polled
             .get(&session.id)
-            .is_some_and(|p| !p.due(agent_busy))
+            .is_some_and(|p| !p.due(agent_busy, now))
         {
             return Ok(None);
         }
@@ -461,11 +473,9 @@ impl PrLoop {
             return Ok(());
         }
         if agent_busy && reaction.action == Action::Cleanup {
-            let since = *self
-                .merged_seen
-                .entry(id.to_string())
-                .or_insert_with(Instant::now);
-            if since.elapsed() < CLEANUP_GRACE {
+            let now = self.clock.now_ms();
+            let since = *self.merged_seen.entry(id.to_string()).or_insert(now);
+            if now - since < CLEANUP_GRACE_MS {
                 return Ok(());
             }
         }

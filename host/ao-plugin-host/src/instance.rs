@@ -161,6 +161,8 @@ pub struct InstanceSettings {
     pub kv_database: Option<PathBuf>,
     /// For `~/` in read-only directory grants.
     pub home: Option<PathBuf>,
+    /// What `clock.now-ms` answers (the system's, except in simulations).
+    pub clock: crate::Clock,
 }
 
 impl Default for InstanceSettings {
@@ -173,6 +175,7 @@ impl Default for InstanceSettings {
             secrets: Arc::new(EnvSecrets),
             kv_database: None,
             home: std::env::var_os("HOME").map(PathBuf::from),
+            clock: crate::Clock::system(),
         }
     }
 }
@@ -245,6 +248,7 @@ fn new_store(
         stderr,
         http_agent: services::http::new_agent(),
         home: settings.home.clone(),
+        clock: settings.clock.clone(),
         wasi: wasi.build(),
         table: wasmtime::component::ResourceTable::new(),
     };

@@ -18,6 +18,7 @@
 pub mod bindings;
 pub mod cache;
 pub mod capability;
+pub mod clock;
 pub mod discovery;
 pub mod engine;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod manifest;
 pub mod services;
 
 pub use capability::{Capabilities, Grant};
+pub use clock::Clock;
 pub use discovery::{Catalog, Discovered, PluginSource};
 pub use engine::PluginEngine;
 pub use error::{CallError, CallErrorKind, LoadError};

@@ -4,8 +4,11 @@
 //! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
 //! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
-//!   daemon's memory and idle CPU with 50 sessions.
+//!   daemon's memory and idle CPU with 50 sessions;
+//! - github: charged GitHub requests per simulated hour for 20 idle
+//!   sessions, and how soon a CI failure reaches the agent.
 
+mod github;
 mod plugins;
 mod sessions;
 
@@ -30,4 +33,6 @@ fn main() {
     plugins::run(quick);
     println!();
     sessions::run(quick);
+    println!();
+    github::run(quick);
 }

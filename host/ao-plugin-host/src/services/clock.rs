@@ -2,14 +2,11 @@
 
 use super::HostState;
 use crate::bindings::v0_1::ao::plugin::clock::Host;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 impl Host for HostState {
     fn now_ms(&mut self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        self.clock.now_ms()
     }
 
     fn sleep_ms(&mut self, ms: u32) {

@@ -31,6 +31,7 @@ pub struct HostState {
     pub stderr: MemoryOutputPipe,
     pub http_agent: ureq::Agent,
     pub home: Option<PathBuf>,
+    pub clock: crate::Clock,
     pub wasi: WasiCtx,
     pub table: ResourceTable,
 }
