@@ -46,6 +46,7 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
     f.env.write_config(&format!(
         "notifiers:\n  team:\n    plugin: slack\n    webhookUrl: {slack_url}\n\
          plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN], kv: true }}\n\
+         \x20   limits: {{ httpTimeoutMs: 1500 }}\n\
          \x20 slack:\n    grant: {{ http: [\"{slack_host}\"] }}\n\
          reactions:\n  approved-and-green: {{ action: auto-merge }}\n\
          projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
@@ -89,8 +90,12 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
         origin_log(&f).contains("agent: redirect fix")
     });
     let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
-    // GitHub has a bad moment: errors, garbage and a rate limit. The daemon
-    // keeps going and the story goes on once GitHub recovers.
+    // GitHub has a bad moment: a request that hangs for a minute (cut at
+    // the plugin's 1.5 s HTTP timeout, or else at its call deadline, so it
+    // cannot stall the loop past this test's wait), errors, garbage and a
+    // rate limit. The daemon keeps going and the story goes on once GitHub
+    // recovers.
+    gh.fail_next(Reply::status(200).delay(Duration::from_secs(60)));
     gh.fail_next(Reply::status(500));
     gh.fail_next(Reply::status(502).body("<html>bad gateway</html>"));
     gh.fail_next(
