@@ -7,6 +7,7 @@
 use crate::facts::{Ci, Comment, PrFacts, PrState, ReviewDecision};
 use ao_core::config::ProjectConfig;
 use ao_core::state::{LocalPr, Store};
+use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,7 +32,7 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 
 /// Every branch head on the project's remote, from ONE `git ls-remote`
 /// (the PR loop asks once per project per cycle, not once per session).
-pub type RemoteHeads = std::collections::HashMap<String, String>;
+pub type RemoteHeads = HashMap<String, String>;
 
 pub fn remote_heads(project: &ProjectConfig) -> Result<RemoteHeads, String> {
     let out = git(&project.path, &["ls-remote", "--heads", &project.remote])?;
@@ -77,12 +78,18 @@ pub fn detect(
         .map_err(|e| e.to_string())
 }
 
+/// Conflict answers by (project, branch, head, base head): an unchanged PR
+/// costs no git processes per cycle. The PR loop keeps one across cycles.
+#[derive(Debug, Default)]
+pub struct ConflictMemo(HashMap<String, bool>);
+
 /// Everything about a local PR, starting CI for a new head commit.
 pub fn facts(
     store: &mut Store,
     project: &ProjectConfig,
     pr: &LocalPr,
     heads: &RemoteHeads,
+    memo: &mut ConflictMemo,
     workspace: Option<&Path>,
     logs: &Path,
 ) -> Result<PrFacts, String> {
@@ -108,6 +115,7 @@ pub fn facts(
     let (review, comments, bot_comments) = review_state(store, project, pr.number)?;
     let has_conflicts = state == PrState::Open
         && conflicts(
+            memo,
             project,
             &pr.branch,
             head.as_deref(),
@@ -254,32 +262,24 @@ fn review_state(
     Ok((decision, comments, bot_comments))
 }
 
-/// Whether the branch conflicts with the default branch (as on the remote).
-/// The answer is remembered for the pair of heads, so an unchanged PR costs
-/// no git processes per cycle.
+/// Whether the branch conflicts with the default branch (as on the remote),
+/// asked of git only when either head moved.
 fn conflicts(
+    memo: &mut ConflictMemo,
     project: &ProjectConfig,
     branch: &str,
     head: Option<&str>,
     base_head: Option<&str>,
 ) -> bool {
-    use std::sync::Mutex;
-    static SEEN: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
     let key = format!("{}|{branch}|{head:?}|{base_head:?}", project.path.display());
-    if let Some((_, known)) = SEEN
-        .lock()
-        .ok()
-        .and_then(|s| s.iter().find(|(k, _)| *k == key).cloned())
-    {
-        return known;
+    if let Some(known) = memo.0.get(&key) {
+        return *known;
     }
     let answer = conflicts_now(project, branch);
-    if let Ok(mut seen) = SEEN.lock() {
-        if seen.len() > 256 {
-            seen.remove(0);
-        }
-        seen.push((key, answer));
+    if memo.0.len() > 1024 {
+        memo.0.clear();
     }
+    memo.0.insert(key, answer);
     answer
 }
 

@@ -42,6 +42,7 @@ pub struct PrLoop {
     clock: Clock,
     notifiers: Notifiers,
     scm_plugins: plugin_scm::Instances,
+    conflicts: local_scm::ConflictMemo,
     /// When each session's PR was last looked at through a plugin, and
     /// how it looked then (the cadence).
     polled: HashMap<String, Poll>,
@@ -311,6 +312,7 @@ impl PrLoop {
             project,
             &pr,
             heads,
+            &mut self.conflicts,
             workspace.as_deref(),
             &logs,
         )?;

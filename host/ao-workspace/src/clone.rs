@@ -181,6 +181,16 @@ pub fn create(
         switch_to(&repo, &spec.branch, true, progress)?;
         Ok(base.id().to_string())
     })();
+    kept_or_discarded(spec, repo, made)
+}
+
+/// The workspace a fresh clone became, or, when setting it up failed,
+/// nothing left behind.
+fn kept_or_discarded(
+    spec: &WorkspaceSpec,
+    repo: Repository,
+    made: Result<String, WorkspaceError>,
+) -> Result<Workspace, WorkspaceError> {
     match made {
         Ok(base_commit) => Ok(Workspace {
             path: spec.path.clone(),
@@ -237,18 +247,7 @@ pub fn attach(
         switch_to(&repo, &spec.branch, true, progress)?;
         Ok(tip.id().to_string())
     })();
-    match made {
-        Ok(base_commit) => Ok(Workspace {
-            path: spec.path.clone(),
-            branch: spec.branch.clone(),
-            base_commit,
-        }),
-        Err(e) => {
-            drop(repo);
-            discard(&spec.path);
-            Err(e)
-        }
-    }
+    kept_or_discarded(spec, repo, made)
 }
 
 /// Work that deleting the clone would lose: uncommitted changes, and

@@ -81,8 +81,17 @@ pub fn merge(config: Option<PathBuf>, id: &str) -> Result<()> {
             .ok_or_else(|| CommandError::user(format!("no local PR #{number}")))?;
         let logs = manager.paths.data.join("logs");
         let heads = local_scm::remote_heads(&project).map_err(CommandError::external)?;
-        local_scm::facts(&mut manager.store, &project, &pr, &heads, None, &logs)
-            .map_err(CommandError::external)?
+        let mut memo = local_scm::ConflictMemo::default();
+        local_scm::facts(
+            &mut manager.store,
+            &project,
+            &pr,
+            &heads,
+            &mut memo,
+            None,
+            &logs,
+        )
+        .map_err(CommandError::external)?
     } else {
         return Err(CommandError::user(format!(
             "merge {id}'s PR on {} ({}), or set `reactions: {{ approved-and-green: {{ action: auto-merge }} }}`",
