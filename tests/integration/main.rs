@@ -7,6 +7,7 @@ mod containment;
 mod daemon;
 mod github;
 mod github_flow;
+mod github_shapes;
 mod helpers;
 mod js_plugin;
 mod loading;

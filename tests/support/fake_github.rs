@@ -207,6 +207,84 @@ fn sha_of(text: &str) -> String {
 }
 
 /// `X-Hub-Signature-256` of a webhook body: `sha256=` + hex HMAC-SHA256.
+/// A stable numeric id for a name (users, labels), as GitHub gives every object one.
+fn id_of(name: &str) -> u64 {
+    name.bytes().fold(1_469_598_103u64, |h, b| {
+        h.wrapping_mul(1_099_511_628_211).wrapping_add(u64::from(b))
+    }) % 1_000_000_000
+}
+
+/// A user as GitHub's REST API gives it (`…[bot]` logins are bots).
+fn user_json(base: &str, login: &str) -> Value {
+    let url = format!("{base}/users/{login}");
+    json!({
+        "login": login, "id": id_of(login), "node_id": format!("U_{}", id_of(login)),
+        "avatar_url": format!("{base}/avatars/{login}"), "gravatar_id": "",
+        "url": url, "html_url": format!("{base}/{login}"),
+        "followers_url": format!("{url}/followers"), "following_url": format!("{url}/following{{/other_user}}"),
+        "gists_url": format!("{url}/gists{{/gist_id}}"), "starred_url": format!("{url}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{url}/subscriptions"), "organizations_url": format!("{url}/orgs"),
+        "repos_url": format!("{url}/repos"), "events_url": format!("{url}/events{{/privacy}}"),
+        "received_events_url": format!("{url}/received_events"),
+        "type": if login.ends_with("[bot]") { "Bot" } else { "User" }, "site_admin": false,
+    })
+}
+
+/// A label as GitHub's REST API gives it.
+fn label_json(base: &str, full: &str, name: &str) -> Value {
+    json!({
+        "id": id_of(name), "node_id": format!("LA_{}", id_of(name)),
+        "url": format!("{base}/repos/{full}/labels/{name}"), "name": name,
+        "description": Value::Null, "color": "ededed", "default": false,
+    })
+}
+
+fn labels_json(base: &str, full: &str, names: &[String]) -> Vec<Value> {
+    names.iter().map(|n| label_json(base, full, n)).collect()
+}
+
+/// A repository as PRs embed it (`head.repo`, `base.repo`).
+fn repo_json(base: &str, full: &str) -> Value {
+    let (owner, name) = full.split_once('/').unwrap_or((full, full));
+    json!({
+        "id": id_of(full), "node_id": format!("R_{}", id_of(full)), "name": name, "full_name": full,
+        "owner": user_json(base, owner), "private": false,
+        "html_url": format!("{base}/{full}"), "url": format!("{base}/repos/{full}"),
+    })
+}
+
+/// The fields an issue and a PR's issue side share, as GitHub's REST API gives them.
+#[allow(clippy::too_many_arguments)]
+fn issue_json(
+    base: &str,
+    full: &str,
+    number: u32,
+    title: &str,
+    body: &str,
+    state: &str,
+    author: &str,
+    labels: &[String],
+    assignees: &[String],
+    comments: usize,
+    updated_ms: i64,
+) -> Value {
+    let url = format!("{base}/repos/{full}/issues/{number}");
+    json!({
+        "id": id_of(&format!("{full}#{number}")), "node_id": format!("I_{number}"),
+        "url": url, "repository_url": format!("{base}/repos/{full}"),
+        "labels_url": format!("{url}/labels{{/name}}"), "comments_url": format!("{url}/comments"),
+        "events_url": format!("{url}/events"), "html_url": format!("{base}/{full}/issues/{number}"),
+        "number": number, "state": state, "title": title, "body": body,
+        "user": user_json(base, author),
+        "labels": labels_json(base, full, labels),
+        "assignee": assignees.first().map(|a| user_json(base, a)),
+        "assignees": assignees.iter().map(|a| user_json(base, a)).collect::<Vec<_>>(),
+        "locked": false, "comments": comments, "author_association": "OWNER",
+        "created_at": iso(updated_ms), "updated_at": iso(updated_ms),
+        "closed_at": if state == "closed" { Some(iso(updated_ms)) } else { None },
+    })
+}
+
 pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
     let mut key = [0u8; 64];
     if secret.len() > 64 {
@@ -354,23 +432,42 @@ impl FakePr {
 
     fn rest(&self, base: &str, full: &str, repo: &FakeRepo) -> Value {
         let owner = full.split('/').next().unwrap_or("");
+        let url = format!("{base}/repos/{full}/pulls/{}", self.number);
         json!({
+            "id": id_of(&format!("{full}!{}", self.number)),
+            "node_id": format!("PR_{}", self.number),
             "number": self.number,
             "title": self.title,
             "body": self.body,
             "state": self.state,
+            "locked": false,
             "draft": self.draft,
             "merged": self.merged,
             "merged_at": if self.merged { Some(iso(self.updated_ms)) } else { None },
+            "closed_at": if self.state == "closed" { Some(iso(self.updated_ms)) } else { None },
             "html_url": format!("{base}/{full}/pull/{}", self.number),
-            "url": format!("{base}/repos/{full}/pulls/{}", self.number),
-            "user": { "login": self.author, "type": "User" },
-            "labels": self.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
+            "url": url,
+            "diff_url": format!("{base}/{full}/pull/{}.diff", self.number),
+            "patch_url": format!("{base}/{full}/pull/{}.patch", self.number),
+            "issue_url": format!("{base}/repos/{full}/issues/{}", self.number),
+            "commits_url": format!("{url}/commits"),
+            "review_comments_url": format!("{url}/comments"),
+            "comments_url": format!("{base}/repos/{full}/issues/{}/comments", self.number),
+            "statuses_url": format!("{base}/repos/{full}/statuses/{}", self.head_sha),
+            "user": user_json(base, &self.author),
+            "labels": labels_json(base, full, &self.labels),
+            "assignees": [],
+            "requested_reviewers": [],
             "head": {
                 "ref": self.head_ref, "sha": self.head_sha, "label": format!("{owner}:{}", self.head_ref),
-                "repo": { "full_name": full },
+                "user": user_json(base, owner), "repo": repo_json(base, full),
             },
-            "base": { "ref": self.base_ref, "repo": { "full_name": full } },
+            "base": {
+                "ref": self.base_ref, "sha": sha_of(&format!("{full} {}", self.base_ref)),
+                "label": format!("{owner}:{}", self.base_ref),
+                "user": user_json(base, owner), "repo": repo_json(base, full),
+            },
+            "author_association": "OWNER",
             "additions": self.additions,
             "deletions": self.deletions,
             "mergeable": if self.state == "open" { json!(self.mergeable) } else { Value::Null },
@@ -381,19 +478,27 @@ impl FakePr {
     }
 
     fn as_issue(&self, base: &str, full: &str) -> Value {
-        json!({
-            "number": self.number,
-            "title": self.title,
-            "body": self.body,
-            "state": self.state,
-            "state_reason": Value::Null,
-            "labels": self.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
-            "assignee": Value::Null,
-            "assignees": [],
+        let mut issue = issue_json(
+            base,
+            full,
+            self.number,
+            &self.title,
+            &self.body,
+            &self.state,
+            &self.author,
+            &self.labels,
+            &[],
+            0,
+            self.updated_ms,
+        );
+        issue["html_url"] = json!(format!("{base}/{full}/pull/{}", self.number));
+        issue["pull_request"] = json!({
+            "url": format!("{base}/repos/{full}/pulls/{}", self.number),
             "html_url": format!("{base}/{full}/pull/{}", self.number),
-            "pull_request": { "url": format!("{base}/repos/{full}/pulls/{}", self.number) },
-            "updated_at": iso(self.updated_ms),
-        })
+            "diff_url": format!("{base}/{full}/pull/{}.diff", self.number),
+            "patch_url": format!("{base}/{full}/pull/{}.patch", self.number),
+        });
+        issue
     }
 
     fn graphql(&self, base: &str, full: &str, repo: &FakeRepo) -> Value {
@@ -451,20 +556,21 @@ impl FakePr {
 
 impl FakeIssue {
     fn rest(&self, base: &str, full: &str) -> Value {
-        let user = |login: &String| json!({ "login": login, "type": "User" });
-        json!({
-            "number": self.number,
-            "title": self.title,
-            "body": self.body,
-            "state": self.state,
-            "state_reason": self.state_reason,
-            "labels": self.labels.iter().map(|l| json!({ "name": l })).collect::<Vec<_>>(),
-            "assignee": self.assignees.first().map(user),
-            "assignees": self.assignees.iter().map(user).collect::<Vec<_>>(),
-            "comments": self.comments.len(),
-            "html_url": format!("{base}/{full}/issues/{}", self.number),
-            "updated_at": iso(self.updated_ms),
-        })
+        let mut issue = issue_json(
+            base,
+            full,
+            self.number,
+            &self.title,
+            &self.body,
+            &self.state,
+            "octocat",
+            &self.labels,
+            &self.assignees,
+            self.comments.len(),
+            self.updated_ms,
+        );
+        issue["state_reason"] = json!(self.state_reason);
+        issue
     }
 }
 
@@ -688,9 +794,7 @@ impl GhState {
                     }
                 }
                 issue.updated_ms = now_ms();
-                let labels: Vec<Value> =
-                    issue.labels.iter().map(|l| json!({ "name": l })).collect();
-                answer(200, json!(labels))
+                answer(200, json!(labels_json(&base, full, &issue.labels)))
             }
             ("DELETE", ["issues", n, "labels", label]) => {
                 let Some(n) = number(n) else {
@@ -704,9 +808,7 @@ impl GhState {
                 };
                 issue.labels.remove(at);
                 issue.updated_ms = now_ms();
-                let labels: Vec<Value> =
-                    issue.labels.iter().map(|l| json!({ "name": l })).collect();
-                answer(200, json!(labels))
+                answer(200, json!(labels_json(&base, full, &issue.labels)))
             }
             ("POST", ["issues", n, "comments"]) => {
                 let Some(n) = number(n) else {
@@ -724,9 +826,17 @@ impl GhState {
                     author: "ao-bot".into(),
                     body: text.to_string(),
                 });
+                let url = format!("{base}/repos/{full}/issues/comments/{id}");
                 answer(
                     201,
-                    json!({ "id": id, "body": text, "user": { "login": "ao-bot" } }),
+                    json!({
+                        "id": id, "node_id": format!("IC_{id}"), "url": url,
+                        "html_url": format!("{base}/{full}/issues/{n}#issuecomment-{id}"),
+                        "issue_url": format!("{base}/repos/{full}/issues/{n}"),
+                        "body": text, "user": user_json(&base, "ao-bot"),
+                        "author_association": "OWNER",
+                        "created_at": iso(now_ms()), "updated_at": iso(now_ms()),
+                    }),
                 )
             }
             ("GET", ["pulls"]) => self.list_pulls(full, query),
@@ -799,10 +909,13 @@ impl GhState {
                     .reviews
                     .iter()
                     .map(|r| {
-                        let kind = if r.author.ends_with("[bot]") { "Bot" } else { "User" };
                         json!({
-                            "id": r.id, "user": { "login": r.author, "type": kind }, "state": r.state,
+                            "id": r.id, "node_id": format!("PRR_{}", r.id),
+                            "user": user_json(&base, &r.author), "state": r.state,
                             "body": r.body, "submitted_at": iso(r.submitted_ms), "commit_id": pr.head_sha,
+                            "html_url": format!("{base}/{full}/pull/{n}#pullrequestreview-{}", r.id),
+                            "pull_request_url": format!("{base}/repos/{full}/pulls/{n}"),
+                            "author_association": "COLLABORATOR",
                         })
                     })
                     .collect();
@@ -817,8 +930,15 @@ impl GhState {
                     .iter()
                     .map(|r| {
                         json!({
-                            "id": r.id, "name": r.name, "head_sha": sha, "status": r.status,
-                            "conclusion": r.conclusion,
+                            "id": r.id, "node_id": format!("CR_{}", r.id), "name": r.name,
+                            "head_sha": sha, "status": r.status, "conclusion": r.conclusion,
+                            "url": format!("{base}/repos/{full}/check-runs/{}", r.id),
+                            "external_id": "", "pull_requests": [],
+                            "output": {
+                                "title": r.conclusion, "summary": Value::Null, "text": Value::Null,
+                                "annotations_count": 0,
+                                "annotations_url": format!("{base}/repos/{full}/check-runs/{}/annotations", r.id),
+                            },
                             "html_url": format!("https://ci.example/runs/{}", r.id),
                             "details_url": format!("https://ci.example/runs/{}", r.id),
                             "started_at": r.started_ms.map(iso), "completed_at": r.completed_ms.map(iso),
@@ -840,8 +960,13 @@ impl GhState {
                     .iter()
                     .map(|s| {
                         json!({
+                            "id": id_of(&format!("{sha}/{}", s.context)),
+                            "node_id": format!("SC_{}", id_of(&s.context)),
+                            "url": format!("{base}/repos/{full}/statuses/{sha}"),
                             "context": s.context, "state": s.state, "target_url": s.target_url,
+                            "description": Value::Null,
                             "created_at": iso(s.created_ms), "updated_at": iso(s.updated_ms),
+                            "creator": user_json(&base, "ci-bot"),
                         })
                     })
                     .collect();
@@ -850,6 +975,9 @@ impl GhState {
                     json!({
                         "state": repo.combined(sha).unwrap_or("pending"), "sha": sha,
                         "total_count": statuses.len(), "statuses": statuses,
+                        "repository": repo_json(&base, full),
+                        "commit_url": format!("{base}/repos/{full}/commits/{sha}"),
+                        "url": format!("{base}/repos/{full}/commits/{sha}/status"),
                     }),
                 )
             }
@@ -1097,8 +1225,10 @@ async fn handle(
         tokio::time::sleep(reply.delay).await;
     }
     let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+    // Replace, not append: the body's default `application/octet-stream`
+    // must not sit beside the JSON content type.
     for (k, v) in reply.headers {
-        response.headers_mut().append(
+        response.headers_mut().insert(
             axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
             v.parse().unwrap(),
         );

@@ -14,7 +14,7 @@ use ao_core::state::{NewSession, Store, Transition, database_path};
 use ao_lifecycle::{PrLoop, WebhookRequest};
 use ao_plugin_host::cache::CompiledCache;
 use ao_plugin_host::discovery::Builtin;
-use ao_plugin_host::services::SecretSource;
+use ao_plugin_host::services::MapSecrets;
 use ao_plugin_host::{Catalog, Clock, Grant, InstanceSettings, PluginEngine};
 use ao_sessions::reconcile::{Activity, Source};
 use ao_sessions::{Observed, Runtimes, SessionManager};
@@ -28,18 +28,6 @@ const CYCLE_MS: i64 = 2_000;
 const REPOS: [&str; 3] = ["acme/api", "acme/web", "acme/docs"];
 const SESSIONS: usize = 20;
 const WEBHOOK_SECRET: &str = "bench-secret";
-
-struct Secrets;
-
-impl SecretSource for Secrets {
-    fn get(&self, name: &str) -> Option<String> {
-        match name {
-            "GITHUB_TOKEN" => Some(TOKEN.into()),
-            "GITHUB_WEBHOOK_SECRET" => Some(WEBHOOK_SECRET.into()),
-            _ => None,
-        }
-    }
-}
 
 /// 20 sessions with open PRs (CI green, review required) across 3 repositories.
 struct World {
@@ -140,7 +128,16 @@ impl World {
                     kv: true,
                     ..Grant::default()
                 },
-                secrets: Arc::new(Secrets),
+                secrets: Arc::new(MapSecrets(
+                    [
+                        ("GITHUB_TOKEN".to_string(), TOKEN.to_string()),
+                        (
+                            "GITHUB_WEBHOOK_SECRET".to_string(),
+                            WEBHOOK_SECRET.to_string(),
+                        ),
+                    ]
+                    .into(),
+                )),
                 kv_database: Some(kv.clone()),
                 clock: plugin_clock.clone(),
                 ..InstanceSettings::default()
