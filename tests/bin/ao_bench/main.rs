@@ -4,8 +4,11 @@
 //! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
 //! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
-//!   daemon's memory and idle CPU with 50 sessions.
+//!   daemon's memory and idle CPU with 50 sessions;
+//! - dashboard: a change to the browser's stream, the board API with 200
+//!   sessions, the daemon with 50 connected viewers.
 
+mod dashboard;
 mod plugins;
 mod sessions;
 
@@ -30,4 +33,6 @@ fn main() {
     plugins::run(quick);
     println!();
     sessions::run(quick);
+    println!();
+    dashboard::run(quick);
 }

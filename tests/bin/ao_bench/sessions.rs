@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// An isolated ao with one project and agents that wait for input.
-struct Bench {
+pub(crate) struct Bench {
     env: AoEnv,
     tmux_dir: PathBuf,
     /// When set, `tmux` resolves to a shim that counts its invocations.
@@ -33,7 +33,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 impl Bench {
-    fn new() -> Bench {
+    pub(crate) fn new() -> Bench {
         let env = AoEnv::new();
         let root = env.dir.path().to_path_buf();
         let origin = root.join("origin.git");
@@ -87,11 +87,11 @@ impl Bench {
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.env.dir.path().join("data/ao")
     }
 
-    fn ao(&self) -> Command {
+    pub(crate) fn ao(&self) -> Command {
         let mut cmd = self.env.command();
         cmd.env("AO_TMUX_SOCKET", "ao-bench")
             .env("TMUX_TMPDIR", &self.tmux_dir);
@@ -102,7 +102,7 @@ impl Bench {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let out = self.ao().args(args).output().unwrap();
         assert!(
             out.status.success(),
@@ -121,7 +121,7 @@ impl Bench {
 
     /// `stored` sessions in the store, the first `running` of them with a
     /// live tmux session (an agent waiting at its prompt).
-    fn fill(&self, stored: usize, running: usize) {
+    pub(crate) fn fill(&self, stored: usize, running: usize) {
         let mut store = Store::open(&self.data()).unwrap();
         for n in 0..stored {
             let s = store
@@ -200,7 +200,7 @@ fn time_status(bench: &Bench, runs: usize) -> Duration {
     )
 }
 
-fn http_get(port: u16, path: &str) -> serde_json::Value {
+pub(crate) fn http_get(port: u16, path: &str) -> serde_json::Value {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
@@ -214,7 +214,7 @@ fn http_get(port: u16, path: &str) -> serde_json::Value {
 }
 
 /// (user + system CPU ticks, resident KiB) of a process, from /proc.
-fn proc_usage(pid: u32) -> (u64, u64) {
+pub(crate) fn proc_usage(pid: u32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
