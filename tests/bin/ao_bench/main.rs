@@ -30,9 +30,18 @@ pub fn fmt(d: Duration) -> String {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    plugins::run(quick);
-    println!();
-    sessions::run(quick);
-    println!();
-    dashboard::run(quick);
+    // `ao-bench [--quick] [plugins|sessions|dashboard]`: one section only.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if wanted("plugins") {
+        plugins::run(quick);
+        println!();
+    }
+    if wanted("sessions") {
+        sessions::run(quick);
+        println!();
+    }
+    if wanted("dashboard") {
+        dashboard::run(quick);
+    }
 }
