@@ -43,7 +43,11 @@ fn the_daemon_serves_sessions_notices_exits_and_stops_without_killing_sessions()
         serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
     };
     assert_eq!(get("/api/health")["ok"], true);
-    assert_eq!(get("/api/sessions")["sessions"][0]["id"], "web-1");
+    // The address is written before the first cycle ends: under load the
+    // first snapshot can still be empty.
+    eventually("the first snapshot", || {
+        get("/api/sessions")["sessions"][0]["id"] == "web-1"
+    });
 
     // One daemon per data directory.
     let out = f.ao(&["start", "--port", "0"]);

@@ -138,6 +138,10 @@ fn the_board_session_page_and_terminal_in_a_real_browser() {
         "return document.title.startsWith('(1)')",
         "return document.title",
     );
+    // The CLI's JSON has the same shape, zone included.
+    let out = f.ao(&["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["sessions"][0]["zone"], "review", "{status}");
     browser.screenshot(&artifacts_dir().join("dashboard-board.png"));
 
     // The session page: status, PR card, live terminal both ways.
