@@ -176,11 +176,47 @@ fn the_board_session_page_and_terminal_in_a_real_browser() {
     assert!(typed.contains("ping-4711"), "{typed}");
     browser.screenshot(&artifacts_dir().join("dashboard-session.png"));
 
+    // The PR queue lists it; the spawn form starts another session.
+    browser.goto(&format!("{base}/#/prs"));
+    browser.wait_until(
+        "the PR queue",
+        5,
+        "const r = document.querySelector('#prs tr[data-session=\"web-1\"]'); return !!r && r.textContent.includes('#1')",
+        "return document.getElementById('main').innerText",
+    );
+    browser.goto(&format!("{base}/#/spawn"));
+    browser.wait_until(
+        "the spawn form's projects",
+        5,
+        "return document.querySelectorAll('#spawn-project option').length === 1",
+        "return document.getElementById('main').innerText",
+    );
+    browser.click("#spawn-prompt");
+    browser.keys("Write the changelog");
+    browser.click(".spawn button[type=submit]");
+    wait_for("the spawn form's session", 30, || {
+        f.sessions().iter().any(|s| {
+            s["id"] == "web-2"
+                && s["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("Write the changelog"))
+        })
+    });
+    browser.goto(&format!("{base}/#/s/web-1"));
+    browser.wait_until(
+        "the session page again",
+        15,
+        "const t = document.getElementById('terminal'); return !!document.querySelector('#kill') && !!t && t.dataset.state === 'live'",
+        "return document.getElementById('main').innerText",
+    );
+
     // Kill from the page (the button asks twice).
     browser.click("#kill");
     browser.click("#kill");
     wait_for("the session to be killed", 15, || {
-        f.sessions()[0]["status"] == "killed"
+        f.sessions()
+            .iter()
+            .any(|s| s["id"] == "web-1" && s["status"] == "killed")
     });
     browser.wait_until(
         "the page to show it ended",
