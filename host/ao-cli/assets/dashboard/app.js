@@ -391,6 +391,12 @@ function openTerminal(el, id, state) {
     ws.onclose = () => {
       el.dataset.state = "closed";
       if (closed) return;
+      const s = sessions().find((x) => x.id === id);
+      if (s && s.zone === "done") {
+        // An ended session has no terminal to come back to.
+        state.textContent = "the session has ended";
+        return;
+      }
       state.textContent = "disconnected; retrying…";
       retry = setTimeout(open, 2000);
     };
