@@ -2,7 +2,7 @@
 //! reach a viewer's event stream, the board API with 200 sessions, and the
 //! daemon's memory and CPU with 50 viewers connected.
 
-use crate::sessions::{Bench, http_get, proc_usage};
+use crate::sessions::{Bench, proc_usage};
 use crate::{fmt, median};
 use ao_core::state::{Store, Transition};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -45,37 +45,6 @@ impl Viewer {
     }
 }
 
-fn start_daemon(bench: &Bench) -> (std::process::Child, u16) {
-    let daemon = bench
-        .ao()
-        .args(["start", "--port", "0"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let info = bench.data().join("daemon.json");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let port = loop {
-        let v: serde_json::Value = std::fs::read_to_string(&info)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        if let Some(p) = v["port"].as_u64() {
-            break p as u16;
-        }
-        assert!(Instant::now() < deadline, "the daemon did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    while http_get(port, "/api/health")["cycles"]
-        .as_u64()
-        .unwrap_or(0)
-        < 2
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (daemon, port)
-}
-
 /// Writes a new reason on `id` (as any `ao` command would) and returns the
 /// time until `viewer` gets a board showing it.
 fn change_to_view(store: &mut Store, viewer: &mut Viewer, id: &str, n: usize) -> Duration {
@@ -114,7 +83,7 @@ pub fn run(quick: bool) {
     println!("|---|---|");
     let bench = Bench::new();
     bench.fill(200, 20);
-    let (mut daemon, port) = start_daemon(&bench);
+    let (mut daemon, port) = bench.start_daemon();
 
     let (_, size) = board_request(port);
     let times: Vec<Duration> = (0..runs * 4).map(|_| board_request(port).0).collect();

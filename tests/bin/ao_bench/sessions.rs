@@ -157,6 +157,39 @@ impl Bench {
         }
     }
 
+    /// Starts the daemon (default 2 s interval) and returns it and its port
+    /// once it has finished two cycles.
+    pub(crate) fn start_daemon(&self) -> (std::process::Child, u16) {
+        let daemon = self
+            .ao()
+            .args(["start", "--port", "0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let info = self.data().join("daemon.json");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let port = loop {
+            let v: serde_json::Value = std::fs::read_to_string(&info)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            if let Some(p) = v["port"].as_u64() {
+                break p as u16;
+            }
+            assert!(Instant::now() < deadline, "the daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while http_get(port, "/api/health")["cycles"]
+            .as_u64()
+            .unwrap_or(0)
+            < 2
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (daemon, port)
+    }
+
     /// Makes `tmux` resolve to a script that logs each invocation.
     fn count_tmux(&mut self) -> PathBuf {
         let real = String::from_utf8(
@@ -278,33 +311,7 @@ pub fn run(quick: bool) {
         );
 
         // The daemon at its default 2 s interval.
-        let mut daemon = bench
-            .ao()
-            .args(["start", "--port", "0"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let info = bench.data().join("daemon.json");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            let v: serde_json::Value = std::fs::read_to_string(&info)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or_default();
-            if let Some(p) = v["port"].as_u64() {
-                break p as u16;
-            }
-            assert!(Instant::now() < deadline, "the daemon did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        while http_get(port, "/api/health")["cycles"]
-            .as_u64()
-            .unwrap_or(0)
-            < 2
-        {
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (mut daemon, port) = bench.start_daemon();
         let window = Duration::from_secs(if quick { 6 } else { 20 });
         let cycles_now = || {
             http_get(port, "/api/health")["cycles"]
