@@ -5,6 +5,7 @@ mod claude_flow;
 mod cli;
 mod containment;
 mod daemon;
+mod dashboard;
 mod github;
 mod github_flow;
 mod github_shapes;

@@ -5,6 +5,7 @@
 pub mod ao_binary;
 pub mod fake_github;
 pub mod fake_http;
+pub mod webdriver;
 
 pub use ao_binary::AoEnv;
 pub use fake_github::FakeGitHub;

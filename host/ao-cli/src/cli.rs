@@ -45,6 +45,13 @@ pub enum Command {
         /// Run in the background; logs go to the data directory's daemon.log.
         #[arg(long, short)]
         detach: bool,
+        /// Address to serve the dashboard and API on. Anything but loopback
+        /// requires a token (one is made and printed if none is given).
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: std::net::IpAddr,
+        /// The dashboard/API token; required by every request when set.
+        #[arg(long, env = "AO_DASHBOARD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
     /// Stop the daemon; sessions keep running.
     Stop,

@@ -6,8 +6,11 @@
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
 //!   daemon's memory and idle CPU with 50 sessions;
 //! - github: charged GitHub requests per simulated hour for 20 idle
-//!   sessions, and how soon a CI failure reaches the agent.
+//!   sessions, and how soon a CI failure reaches the agent;
+//! - dashboard: a change to the browser's stream, the board API with 200
+//!   sessions, the daemon with 50 connected viewers.
 
+mod dashboard;
 mod github;
 mod plugins;
 mod sessions;
@@ -30,9 +33,22 @@ pub fn fmt(d: Duration) -> String {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    plugins::run(quick);
-    println!();
-    sessions::run(quick);
-    println!();
-    github::run(quick);
+    // `ao-bench [--quick] [plugins|sessions|github|dashboard]`: one section only.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if wanted("plugins") {
+        plugins::run(quick);
+        println!();
+    }
+    if wanted("sessions") {
+        sessions::run(quick);
+        println!();
+    }
+    if wanted("github") {
+        github::run(quick);
+        println!();
+    }
+    if wanted("dashboard") {
+        dashboard::run(quick);
+    }
 }

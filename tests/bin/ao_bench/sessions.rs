@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 /// An isolated ao with one project and agents that wait for input.
-struct Bench {
+pub(crate) struct Bench {
     env: AoEnv,
     tmux_dir: PathBuf,
     /// When set, `tmux` resolves to a shim that counts its invocations.
@@ -33,7 +33,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 impl Bench {
-    fn new() -> Bench {
+    pub(crate) fn new() -> Bench {
         let env = AoEnv::new();
         let root = env.dir.path().to_path_buf();
         let origin = root.join("origin.git");
@@ -87,11 +87,11 @@ impl Bench {
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.env.dir.path().join("data/ao")
     }
 
-    fn ao(&self) -> Command {
+    pub(crate) fn ao(&self) -> Command {
         let mut cmd = self.env.command();
         cmd.env("AO_TMUX_SOCKET", "ao-bench")
             .env("TMUX_TMPDIR", &self.tmux_dir);
@@ -102,7 +102,7 @@ impl Bench {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let out = self.ao().args(args).output().unwrap();
         assert!(
             out.status.success(),
@@ -121,7 +121,7 @@ impl Bench {
 
     /// `stored` sessions in the store, the first `running` of them with a
     /// live tmux session (an agent waiting at its prompt).
-    fn fill(&self, stored: usize, running: usize) {
+    pub(crate) fn fill(&self, stored: usize, running: usize) {
         let mut store = Store::open(&self.data()).unwrap();
         for n in 0..stored {
             let s = store
@@ -155,6 +155,39 @@ impl Bench {
                 assert!(ok, "tmux new-session failed");
             }
         }
+    }
+
+    /// Starts the daemon (default 2 s interval) and returns it and its port
+    /// once it has finished two cycles.
+    pub(crate) fn start_daemon(&self) -> (std::process::Child, u16) {
+        let daemon = self
+            .ao()
+            .args(["start", "--port", "0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let info = self.data().join("daemon.json");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let port = loop {
+            let v: serde_json::Value = std::fs::read_to_string(&info)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            if let Some(p) = v["port"].as_u64() {
+                break p as u16;
+            }
+            assert!(Instant::now() < deadline, "the daemon did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while http_get(port, "/api/health")["cycles"]
+            .as_u64()
+            .unwrap_or(0)
+            < 2
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (daemon, port)
     }
 
     /// Makes `tmux` resolve to a script that logs each invocation.
@@ -200,7 +233,7 @@ fn time_status(bench: &Bench, runs: usize) -> Duration {
     )
 }
 
-fn http_get(port: u16, path: &str) -> serde_json::Value {
+pub(crate) fn http_get(port: u16, path: &str) -> serde_json::Value {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
@@ -214,7 +247,7 @@ fn http_get(port: u16, path: &str) -> serde_json::Value {
 }
 
 /// (user + system CPU ticks, resident KiB) of a process, from /proc.
-fn proc_usage(pid: u32) -> (u64, u64) {
+pub(crate) fn proc_usage(pid: u32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -278,33 +311,7 @@ pub fn run(quick: bool) {
         );
 
         // The daemon at its default 2 s interval.
-        let mut daemon = bench
-            .ao()
-            .args(["start", "--port", "0"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let info = bench.data().join("daemon.json");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let port = loop {
-            let v: serde_json::Value = std::fs::read_to_string(&info)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or_default();
-            if let Some(p) = v["port"].as_u64() {
-                break p as u16;
-            }
-            assert!(Instant::now() < deadline, "the daemon did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        while http_get(port, "/api/health")["cycles"]
-            .as_u64()
-            .unwrap_or(0)
-            < 2
-        {
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (mut daemon, port) = bench.start_daemon();
         let window = Duration::from_secs(if quick { 6 } else { 20 });
         let cycles_now = || {
             http_get(port, "/api/health")["cycles"]

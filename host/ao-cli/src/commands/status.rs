@@ -1,6 +1,7 @@
 //! `ao status`: every session with its live activity, from one liveness
 //! query and one screen capture per runtime, whatever the number of sessions.
 
+use super::daemon::dashboard::board::zone;
 use super::session::{manager, session_error};
 use crate::cli::StatusArgs;
 use crate::error::Result;
@@ -47,6 +48,8 @@ fn print_once(manager: &mut SessionManager, args: &StatusArgs) -> Result<()> {
                 v["alive"] = serde_json::json!(alive);
                 v["activity"] = serde_json::json!(o.activity_name());
                 v["activitySource"] = serde_json::json!(o.source_name());
+                // The dashboard's attention zone, so both show the same shape.
+                v["zone"] = serde_json::json!(zone(s, Some(o.activity_name())));
                 v
             })
             .collect();

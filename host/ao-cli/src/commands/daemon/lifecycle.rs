@@ -42,6 +42,8 @@ pub fn run(
     interval: Duration,
     shared: Shared,
     deliveries: std::sync::mpsc::Receiver<Delivery>,
+    // Bumped after each new snapshot: the dashboard pushes from it.
+    published: tokio::sync::watch::Sender<u64>,
 ) {
     let limits = AgeLimits::default();
     let mut pr_loop = PrLoop::new();
@@ -63,6 +65,7 @@ pub fn run(
                 ..snapshot
             };
             drop(guard);
+            published.send_replace(cycles);
             // Our own writes do not move our connection's data_version.
             seen_version = manager.store.data_version().ok();
             last_cycle = Some(started);

@@ -6,6 +6,7 @@
 //! runtimes.
 
 mod api;
+pub(super) mod dashboard;
 mod lifecycle;
 
 use crate::context::Context;
@@ -62,21 +63,35 @@ fn acquire(data: &Path) -> Result<File> {
     }
 }
 
-pub fn start(
-    config: Option<PathBuf>,
-    port: Option<u16>,
-    interval: u64,
-    detach: bool,
-) -> Result<()> {
+/// `ao start`'s options.
+pub struct Options {
+    pub port: Option<u16>,
+    pub interval: u64,
+    pub detach: bool,
+    pub bind: std::net::IpAddr,
+    pub token: Option<String>,
+}
+
+pub fn start(config: Option<PathBuf>, options: Options) -> Result<()> {
+    let Options {
+        port,
+        interval,
+        detach,
+        bind,
+        token,
+    } = options;
     let ctx = Context::new(config.clone())?;
     let data = ctx.paths.data.clone();
+    // Off loopback, anyone who can reach the port could drive the agents.
+    let token = dashboard::token_for(bind, token)?;
     if detach {
-        return start_detached(&data);
+        return start_detached(&data, token.as_deref());
     }
     let _lock = acquire(&data)?;
     // Left by a daemon that crashed: its address is no longer true.
     let _ = std::fs::remove_file(info_path(&data));
     let port = port.unwrap_or(ctx.config.port);
+    let site = dashboard::Site::new(&ctx, config.clone());
     drop(ctx);
 
     // The lifecycle loop, on its own thread (plugin calls and runtimes are
@@ -86,12 +101,13 @@ pub fn start(
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::result::Result<(), CommandError>>();
     let loop_shared = shared.clone();
     let (deliveries_tx, deliveries_rx) = std::sync::mpsc::channel();
+    let (published_tx, published_rx) = tokio::sync::watch::channel(0u64);
     std::thread::Builder::new()
         .name("ao-lifecycle".into())
         .spawn(move || match super::session::manager(config) {
             Ok(manager) => {
                 let _ = ready_tx.send(Ok(()));
-                lifecycle::run(manager, interval, loop_shared, deliveries_rx);
+                lifecycle::run(manager, interval, loop_shared, deliveries_rx, published_tx);
             }
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
@@ -106,20 +122,24 @@ pub fn start(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        let listener = tokio::net::TcpListener::bind((bind, port))
             .await
             .map_err(|e| {
-                CommandError::user(format!("cannot listen on 127.0.0.1:{port}: {e}"))
+                CommandError::user(format!("cannot listen on {bind}:{port}: {e}"))
                     .hint("pick another with --port or `port:` in the config")
             })?;
         let port = listener.local_addr()?.port();
-        let info = serde_json::json!({ "pid": std::process::id(), "port": port });
+        let info = serde_json::json!({ "pid": std::process::id(), "port": port, "bind": bind });
         std::fs::write(info_path(&data), info.to_string())?;
         println!(
-            "ao is running: http://127.0.0.1:{port} (pid {}); stop it with `ao stop`",
+            "ao is running: {} (pid {}); stop it with `ao stop`",
+            dashboard::url(bind, port, token.as_deref()),
             std::process::id()
         );
-        let shutdown = async {
+        // Open event streams and terminals end at shutdown, so they do not
+        // hold the graceful shutdown open.
+        let (closing_tx, closing) = tokio::sync::watch::channel(false);
+        let shutdown = async move {
             let mut term =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
                     .expect("signal handler");
@@ -127,8 +147,16 @@ pub fn start(
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
             }
+            closing_tx.send_replace(true);
         };
-        axum::serve(listener, api::router(shared, data.clone(), deliveries_tx))
+        let api = api::router(shared.clone(), data.clone(), deliveries_tx);
+        let live = dashboard::Live {
+            snapshot: shared,
+            published: published_rx,
+            closing,
+        };
+        let app = dashboard::router(api, site, live, data.clone(), bind, token);
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = std::fs::remove_file(info_path(&data));
@@ -139,7 +167,7 @@ pub fn start(
 
 /// Runs this same command without `--detach` in its own process group,
 /// logging to the data directory, and returns once it serves (or failed).
-fn start_detached(data: &Path) -> Result<()> {
+fn start_detached(data: &Path, token: Option<&str>) -> Result<()> {
     // Refuse early, with the running daemon's address, if there is one.
     drop(acquire(data)?);
     let log = log_path(data);
@@ -150,7 +178,12 @@ fn start_detached(data: &Path) -> Result<()> {
         .filter(|a| a != "--detach" && a != "-d")
         .collect();
     let _ = std::fs::remove_file(info_path(data));
-    let mut child = std::process::Command::new(std::env::current_exe()?)
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    if let Some(token) = token {
+        // A token made here (off loopback) must be the one the daemon uses.
+        command.env(dashboard::TOKEN_ENV, token);
+    }
+    let mut child = command
         .args(&args)
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
@@ -169,9 +202,14 @@ fn start_detached(data: &Path) -> Result<()> {
         }
         let info = running_info(data);
         if info["pid"].as_u64() == Some(child.id() as u64) {
+            let bind = info["bind"]
+                .as_str()
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+            let port = info["port"].as_u64().unwrap_or_default() as u16;
             println!(
-                "ao is running in the background: http://127.0.0.1:{} (pid {}); logs in {}",
-                info["port"],
+                "ao is running in the background: {} (pid {}); logs in {}",
+                dashboard::url(bind, port, token),
                 child.id(),
                 log.display()
             );
