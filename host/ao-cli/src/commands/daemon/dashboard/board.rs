@@ -276,6 +276,7 @@ impl SessionView {
             pr_state: None,
             ci: self.ci.clone(),
             review: self.review.clone(),
+            pr_status: None,
             created_at: 0,
             updated_at: 0,
         }
