@@ -85,8 +85,8 @@ export const tracker = ao.tracker({
     const q: string[] = [];
     if (filter.state) q.push(`state=${API_STATE[filter.state]}`);
     if (filter.labels.length) q.push(`labels=${encodeURIComponent(filter.labels.join(","))}`);
-    if (filter.assignee !== undefined) q.push(`assignee=${encodeURIComponent(filter.assignee)}`);
-    if (filter.limit !== undefined) q.push(`limit=${filter.limit}`);
+    if (filter.assignee != null) q.push(`assignee=${encodeURIComponent(filter.assignee)}`);
+    if (filter.limit != null) q.push(`limit=${filter.limit}`);
     const list: ApiIssue[] = send(`${base()}/issues?${q.join("&")}`).json();
     return list.map(toIssue);
   },
@@ -101,9 +101,9 @@ export const tracker = ao.tracker({
     const url = `${base()}/issues/${encodeURIComponent(id)}`;
     const patch: Record<string, unknown> = { addLabels: update.addLabels, removeLabels: update.removeLabels };
     if (update.state) patch.state = API_STATE[update.state];
-    if (update.assignee !== undefined) patch.assignee = update.assignee;
+    if (update.assignee != null) patch.assignee = update.assignee;
     send(url, { method: "PATCH", json: patch });
-    if (update.comment !== undefined) send(`${url}/comments`, { method: "POST", json: { body: update.comment } });
+    if (update.comment != null) send(`${url}/comments`, { method: "POST", json: { body: update.comment } });
   },
   issueLabel(_project: Project, url: string): string | undefined {
     let prefix: string;

@@ -2,10 +2,12 @@
 //! machine. Prints tables; asserts nothing.
 //!
 //! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
+//! - languages: the same tracker in Rust, Go and JS (examples/tracker-*);
 //! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
 //!   daemon's memory and idle CPU with 50 sessions.
 
+mod languages;
 mod plugins;
 mod sessions;
 
@@ -28,6 +30,8 @@ pub fn fmt(d: Duration) -> String {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     plugins::run(quick);
+    println!();
+    languages::run(quick);
     println!();
     sessions::run(quick);
 }
