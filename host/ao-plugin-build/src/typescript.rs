@@ -2,7 +2,7 @@
 //! contract (`sdk/js/types/wit.d.ts`). They follow componentize-qjs's
 //! mapping: records are objects with camelCase fields, enums are their
 //! kebab-case names as strings, variants are `{ tag, val }`, `option<T>` is
-//! `T | undefined`, `result<T, E>` returns `T` and throws `E`, `list<u8>` is a
+//! `T | null | undefined` (none arrives as `null`), `result<T, E>` returns `T` and throws `E`, `list<u8>` is a
 //! `Uint8Array`, numbers are `number`.
 
 use std::fmt::Write;
@@ -76,7 +76,8 @@ impl Gen<'_> {
 
     fn anonymous(&self, kind: &TypeDefKind) -> String {
         match kind {
-            TypeDefKind::Option(t) => format!("{} | undefined", self.ty(t)),
+            // componentize-qjs passes `none` into JS as `null`; either is accepted back.
+            TypeDefKind::Option(t) => format!("{} | null | undefined", self.ty(t)),
             TypeDefKind::List(Type::U8) => "Uint8Array".into(),
             TypeDefKind::List(t) => format!("Array<{}>", self.ty(t)),
             TypeDefKind::Tuple(t) => format!(
@@ -126,7 +127,7 @@ impl Gen<'_> {
                         else {
                             unreachable!()
                         };
-                        writeln!(out, "  {}?: {};", camel(&f.name), self.ty(inner)).unwrap();
+                        writeln!(out, "  {}?: {} | null;", camel(&f.name), self.ty(inner)).unwrap();
                     } else {
                         writeln!(out, "  {}: {};", camel(&f.name), self.ty(&f.ty)).unwrap();
                     }

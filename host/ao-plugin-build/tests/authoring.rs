@@ -93,11 +93,11 @@ fn typescript_declarations_follow_componentize_qjs() {
     for expected in [
         "export interface TrackerExports {",
         "  getIssue(project: Project, id: string): Issue;",
-        "  issueLabel(project: Project, url: string): string | undefined;",
+        "  issueLabel(project: Project, url: string): string | null | undefined;",
         "  | { tag: \"rate-limited\"; val: RateLimit }",
         "export type IssueState = \"open\" | \"in-progress\" | \"closed\" | \"cancelled\";",
-        "  assignee?: string;",
-        "  body?: Uint8Array;",
+        "  assignee?: string | null;",
+        "  body?: Uint8Array | null;",
         "  fetch(request: HttpRequest): HttpResponse;",
         "  headers: Array<[string, string]>;",
     ] {

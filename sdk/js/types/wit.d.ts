@@ -26,7 +26,7 @@ export interface ConfigImports {
   /**
    * One top-level setting as JSON, if present.
    */
-  get(key: string): string | undefined;
+  get(key: string): string | null | undefined;
 }
 
 // ---- interface tracker-types
@@ -39,38 +39,38 @@ export interface Issue {
   url: string;
   state: IssueState;
   labels: Array<string>;
-  assignee?: string;
+  assignee?: string | null;
   /**
    * Tracker-specific priority, lower is more urgent, when there is one.
    */
-  priority?: number;
+  priority?: number | null;
   /**
    * A branch name the tracker suggests for this issue.
    */
-  branchName?: string;
+  branchName?: string | null;
 }
 export interface IssueFilter {
   /**
    * `none` lists issues in any state.
    */
-  state?: IssueState;
+  state?: IssueState | null;
   labels: Array<string>;
-  assignee?: string;
-  limit?: number;
+  assignee?: string | null;
+  limit?: number | null;
 }
 export interface IssueUpdate {
-  state?: IssueState;
+  state?: IssueState | null;
   addLabels: Array<string>;
   removeLabels: Array<string>;
-  assignee?: string;
-  comment?: string;
+  assignee?: string | null;
+  comment?: string | null;
 }
 export interface NewIssue {
   title: string;
   description: string;
   labels: Array<string>;
-  assignee?: string;
-  priority?: number;
+  assignee?: string | null;
+  priority?: number | null;
 }
 
 // ---- interface types
@@ -83,7 +83,7 @@ export interface RateLimit {
   /**
    * When known, how long to wait before the next attempt.
    */
-  retryAfterMs?: number;
+  retryAfterMs?: number | null;
   message: string;
 }
 /**
@@ -157,7 +157,7 @@ export interface Project {
   /**
    * `owner/name` (or `group/sub/name` on GitLab) when known.
    */
-  repo?: string;
+  repo?: string | null;
   /**
    * Local path of the main checkout (information only: plugins have no
    * file system unless a directory is granted).
@@ -177,15 +177,15 @@ export interface LaunchConfig {
   sessionId: string;
   project: Project;
   workspacePath: string;
-  issueId?: string;
-  prompt?: string;
+  issueId?: string | null;
+  prompt?: string | null;
   permissions: PermissionMode;
-  model?: string;
-  systemPrompt?: string;
+  model?: string | null;
+  systemPrompt?: string | null;
   /**
    * A file (written by the host) holding the system prompt.
    */
-  systemPromptFile?: string;
+  systemPromptFile?: string | null;
   /**
    * The project's `agentConfig`, as JSON.
    */
@@ -217,11 +217,11 @@ export interface ActivityReport {
   /**
    * When the agent entered this state, if the source says.
    */
-  since?: TimestampMs;
+  since?: TimestampMs | null;
   /**
    * A short why: the question asked, the error seen.
    */
-  detail?: string;
+  detail?: string | null;
 }
 /**
  * What the host knows about a running session.
@@ -232,7 +232,7 @@ export interface SessionContext {
   /**
    * The agent's own session id (for resume), once known.
    */
-  agentSessionId?: string;
+  agentSessionId?: string | null;
   startedAt: TimestampMs;
   /**
    * The user's home directory, to locate transcripts.
@@ -245,13 +245,13 @@ export interface Cost {
   estimatedCostUsd: number;
 }
 export interface SessionInfo {
-  summary?: string;
+  summary?: string | null;
   /**
    * The summary is a guess (e.g. the first prompt), not the agent's own.
    */
   summaryIsFallback: boolean;
-  agentSessionId?: string;
-  cost?: Cost;
+  agentSessionId?: string | null;
+  cost?: Cost | null;
 }
 
 // ---- interface agent
@@ -284,27 +284,27 @@ export interface AgentExports {
   /**
    * Classifies the visible terminal text; `none` when it cannot tell.
    */
-  activityFromTerminal(text: string): ActivityReport | undefined;
+  activityFromTerminal(text: string): ActivityReport | null | undefined;
   /**
    * Classifies one event posted by the agent's hooks (JSON).
    */
-  activityFromHookEvent(context: SessionContext, event: string): ActivityReport | undefined;
+  activityFromHookEvent(context: SessionContext, event: string): ActivityReport | null | undefined;
   /**
    * Transcript files the host should tail for this session (absolute, or
    * `~/`-relative; a directory means its most recently modified file).
    * The host reads them and passes the tail below.
    */
   transcriptPaths(context: SessionContext): Array<string>;
-  activityFromTranscript(context: SessionContext, tail: string): ActivityReport | undefined;
+  activityFromTranscript(context: SessionContext, tail: string): ActivityReport | null | undefined;
   /**
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  getSessionInfo(context: SessionContext, transcriptTail: string): SessionInfo | undefined;
+  getSessionInfo(context: SessionContext, transcriptTail: string): SessionInfo | null | undefined;
   /**
    * How to resume this session after a crash; `none` to launch fresh.
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  restoreCommand(context: SessionContext, config: LaunchConfig): CommandSpec | undefined;
+  restoreCommand(context: SessionContext, config: LaunchConfig): CommandSpec | null | undefined;
 }
 
 // ---- interface secrets
@@ -337,11 +337,11 @@ export interface HttpRequest {
   url: string;
   headers: Array<[string, string]>;
   secretHeaders: Array<HttpSecretHeader>;
-  body?: Uint8Array;
+  body?: Uint8Array | null;
   /**
    * Per-request timeout; capped by the host's limit.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | null;
 }
 export interface HttpResponse {
   status: number;
@@ -370,7 +370,7 @@ export interface KvImports {
   /**
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  get(key: string): string | undefined;
+  get(key: string): string | null | undefined;
   /**
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
@@ -389,8 +389,8 @@ export interface ProcessCommand {
    */
   program: string;
   args: Array<string>;
-  stdin?: string;
-  timeoutMs?: number;
+  stdin?: string | null;
+  timeoutMs?: number | null;
 }
 export interface ProcessOutput {
   /**
@@ -440,11 +440,11 @@ export interface Event {
    * One human sentence.
    */
   message: string;
-  prUrl?: string;
+  prUrl?: string | null;
   /**
    * Link to the session in ao's dashboard, when it is reachable.
    */
-  sessionUrl?: string;
+  sessionUrl?: string | null;
   /**
    * Extra facts as a JSON object.
    */
@@ -455,20 +455,20 @@ export interface Event {
  */
 export interface Action {
   label: string;
-  url?: string;
+  url?: string | null;
   /**
    * ao endpoint (path) that performs the action when called back.
    */
-  callbackEndpoint?: string;
+  callbackEndpoint?: string | null;
 }
 /**
  * Where a free-form message belongs.
  */
 export interface MessageContext {
-  sessionId?: string;
-  projectId?: string;
-  prUrl?: string;
-  channel?: string;
+  sessionId?: string | null;
+  projectId?: string | null;
+  prUrl?: string | null;
+  channel?: string | null;
 }
 
 // ---- interface notifier
@@ -489,7 +489,7 @@ export interface NotifierExports {
    * Posts a free-form message; returns the message id when the service has one.
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  post(message: string, context: MessageContext): string | undefined;
+  post(message: string, context: MessageContext): string | null | undefined;
 }
 
 // ---- interface plugin
@@ -524,18 +524,18 @@ export type CheckStatus = "pending" | "running" | "passed" | "failed" | "skipped
 export interface CiCheck {
   name: string;
   status: CheckStatus;
-  url?: string;
-  conclusion?: string;
-  startedAt?: TimestampMs;
-  completedAt?: TimestampMs;
+  url?: string | null;
+  conclusion?: string | null;
+  startedAt?: TimestampMs | null;
+  completedAt?: TimestampMs | null;
 }
 export type CiSummary = "pending" | "passing" | "failing" | "none";
 export type ReviewState = "approved" | "changes-requested" | "commented" | "dismissed" | "pending";
 export interface Review {
   author: string;
   state: ReviewState;
-  body?: string;
-  submittedAt?: TimestampMs;
+  body?: string | null;
+  submittedAt?: TimestampMs | null;
 }
 export type ReviewDecision = "approved" | "changes-requested" | "pending" | "none";
 /**
@@ -543,13 +543,13 @@ export type ReviewDecision = "approved" | "changes-requested" | "pending" | "non
  */
 export interface ReviewComment {
   id: string;
-  threadId?: string;
+  threadId?: string | null;
   author: string;
   body: string;
-  path?: string;
-  line?: number;
+  path?: string | null;
+  line?: number | null;
   isResolved: boolean;
-  createdAt?: TimestampMs;
+  createdAt?: TimestampMs | null;
   url: string;
   /**
    * Written by a bot (linters, AI reviewers, coverage tools).
@@ -597,18 +597,18 @@ export interface WebhookRequest {
 }
 export interface WebhookVerification {
   ok: boolean;
-  reason?: string;
-  deliveryId?: string;
-  eventType?: string;
+  reason?: string | null;
+  deliveryId?: string | null;
+  eventType?: string | null;
 }
 export type WebhookKind = "pull-request" | "ci" | "review" | "comment" | "push" | "unknown";
 export interface WebhookEvent {
   kind: WebhookKind;
   action: string;
-  prNumber?: number;
-  branch?: string;
-  sha?: string;
-  repository?: string;
+  prNumber?: number | null;
+  branch?: string | null;
+  sha?: string | null;
+  repository?: string | null;
   /**
    * The provider's payload fields ao may need, as JSON.
    */
@@ -625,7 +625,7 @@ export interface ScmExports {
    * The open PR whose head is `branch`, if any.
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  detectPr(project: Project, branch: string): PrInfo | undefined;
+  detectPr(project: Project, branch: string): PrInfo | null | undefined;
   /**
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
@@ -680,7 +680,7 @@ export interface ScmExports {
    * `none` when the delivery is not about anything ao tracks.
    * Throws its WIT error (`{ tag, val }`, see `PluginError`).
    */
-  parseWebhook(project: Project, request: WebhookRequest): WebhookEvent | undefined;
+  parseWebhook(project: Project, request: WebhookRequest): WebhookEvent | null | undefined;
 }
 
 // ---- interface tracker
@@ -714,7 +714,7 @@ export interface TrackerExports {
   /**
    * The short label for an issue URL (`#42`, `INT-100`), if it is one of ours.
    */
-  issueLabel(project: Project, url: string): string | undefined;
+  issueLabel(project: Project, url: string): string | null | undefined;
   branchName(project: Project, id: string): string;
   /**
    * The task text handed to a coding agent for this issue.
