@@ -3,6 +3,7 @@
 mod agents;
 mod claude_flow;
 mod cli;
+mod conformance;
 mod containment;
 mod daemon;
 mod dashboard;

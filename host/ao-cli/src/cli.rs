@@ -150,6 +150,32 @@ pub enum PluginCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Write a ready-to-build plugin project (with a README and a test) into ./NAME.
+    New {
+        /// The plugin's name, `[a-z0-9-]+`; also the directory.
+        name: String,
+        /// The role it plays: tracker, scm, notifier, agent or tracker-scm.
+        #[arg(long, default_value = "notifier")]
+        world: String,
+        /// rust, go or js (TypeScript).
+        #[arg(long, default_value = "rust")]
+        lang: String,
+        /// Where to create the project (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Build a plugin project (Rust, Go or JS) into DIR/<dir name>.wasm.
+    Build {
+        /// The project directory (default: the current one).
+        dir: Option<PathBuf>,
+    },
+    /// Run the conformance suite of the plugin's roles against fake services on 127.0.0.1.
+    Test {
+        file: PathBuf,
+        /// Print the checks and what the plugin returned as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

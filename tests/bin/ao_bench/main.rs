@@ -2,6 +2,7 @@
 //! machine. Prints tables; asserts nothing.
 //!
 //! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
+//! - languages: the same tracker in Rust, Go and JS (examples/tracker-*);
 //! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
 //!   daemon's memory and idle CPU with 50 sessions;
@@ -12,6 +13,7 @@
 
 mod dashboard;
 mod github;
+mod languages;
 mod plugins;
 mod sessions;
 
@@ -33,11 +35,15 @@ pub fn fmt(d: Duration) -> String {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    // `ao-bench [--quick] [plugins|sessions|github|dashboard]`: one section only.
+    // `ao-bench [--quick] [plugins|languages|sessions|github|dashboard]`: one section only.
     let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     if wanted("plugins") {
         plugins::run(quick);
+        println!();
+    }
+    if wanted("languages") {
+        languages::run(quick);
         println!();
     }
     if wanted("sessions") {

@@ -8,6 +8,7 @@ mod doctor;
 mod init;
 mod notify;
 mod plugin;
+mod plugin_dev;
 mod pr;
 mod send;
 mod session;

@@ -1,4 +1,4 @@
-//! `ao plugin ls | info | check | install`.
+//! `ao plugin ls | info | check | install` (and `new | build | test` in plugin_dev.rs).
 
 use crate::cli::PluginCommand;
 use crate::context::Context;
@@ -11,6 +11,20 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 
 pub fn run(config: Option<PathBuf>, cmd: PluginCommand) -> Result<()> {
+    // Authoring commands (ao-plugin-build, ao-conformance): no config needed to write or build.
+    match cmd {
+        PluginCommand::New {
+            name,
+            world,
+            lang,
+            dir,
+        } => return super::plugin_dev::new(&name, &world, &lang, dir),
+        PluginCommand::Build { dir } => return super::plugin_dev::build(dir),
+        PluginCommand::Test { file, json } => {
+            return super::plugin_dev::test(&Context::new(config)?, &file, json);
+        }
+        _ => {}
+    }
     let ctx = Context::new(config)?;
     match cmd {
         PluginCommand::Ls { json } => ls(&ctx, json),
@@ -21,6 +35,9 @@ pub fn run(config: Option<PathBuf>, cmd: PluginCommand) -> Result<()> {
             project,
             force,
         } => install(&ctx, &file, project, force),
+        PluginCommand::New { .. } | PluginCommand::Build { .. } | PluginCommand::Test { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -1,0 +1,3 @@
+module github.com/ao-dev/ao/sdk/go
+
+go 1.25

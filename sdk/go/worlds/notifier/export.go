@@ -1,0 +1,11 @@
+// Package notifier is the notifier-plugin world: importing it exports the component's
+// functions (wit_exports.go, generated); Export names the value that serves them.
+package notifier
+
+import (
+	ao "github.com/ao-dev/ao/sdk/go"
+	"github.com/ao-dev/ao/sdk/go/internal/registry"
+)
+
+// Export makes p this component's notifier. Call it from an init function.
+func Export(p ao.Notifier) { registry.Plugin = p }
