@@ -53,6 +53,15 @@ pub fn verdict(pr: &PrFacts) -> Verdict {
     Verdict { status, reaction }
 }
 
+/// The reason a PR gives for a status: `pr_ci_failed`, `pr_open` (not `pr_pr_open`).
+fn pr_reason(pr_status: &str) -> String {
+    if pr_status.starts_with("pr_") {
+        pr_status.to_string()
+    } else {
+        format!("pr_{pr_status}")
+    }
+}
+
 /// A fresh report from the agent itself counts for this long.
 pub const REPORT_FRESH_MS: i64 = 5 * 60_000;
 
@@ -90,7 +99,7 @@ pub fn session_status(
         reason: reason.to_string(),
     };
     if let Some(pr @ ("merged" | "closed")) = pr_status {
-        return status(pr, &format!("pr_{pr}"));
+        return status(pr, &pr_reason(pr));
     }
     if !agent.alive {
         return status("exited", "runtime_lost");
@@ -102,7 +111,7 @@ pub fn session_status(
         _ => {}
     }
     if let Some(pr) = pr_status {
-        return status(pr, &format!("pr_{pr}"));
+        return status(pr, &pr_reason(pr));
     }
     match agent.reported {
         Some((reported, at)) if now_ms - at <= REPORT_FRESH_MS => match reported {
@@ -243,6 +252,10 @@ mod tests {
             status(&working, Some("ci_failed")),
             "ci_failed",
             "the PR over a busy agent"
+        );
+        assert_eq!(
+            session_status(&working, Some("pr_open"), stuck_after, now).reason,
+            "pr_open"
         );
         let waiting = agent(Activity::WaitingInput, now - MIN);
         assert_eq!(
