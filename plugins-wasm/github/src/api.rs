@@ -361,7 +361,7 @@ fn observe_graphql_rate_limit(rate: &Value) {
     };
     let reset_at = rate["resetAt"]
         .as_str()
-        .and_then(crate::time::parse_ms)
+        .and_then(ao_plugin_sdk::time::parse_ms)
         .unwrap_or(0);
     store_rate_limit(RateLimitRecord {
         resource: "graphql".into(),

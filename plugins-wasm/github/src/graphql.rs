@@ -5,7 +5,6 @@
 use crate::api::Api;
 use crate::pulls::{check_run_status, commit_status};
 use crate::settings::Repo;
-use crate::time;
 use ao_plugin_sdk::{
     CheckStatus, CiCheck, CiSummary, Mergeability, PluginError, PrEnrichment, PrInfo, PrState,
     ReviewComment, ReviewDecision, clock, log,
@@ -145,8 +144,8 @@ fn checks_of(node: &Value) -> (Vec<CiCheck>, bool) {
                     status: check_run_status(c["status"].as_str().unwrap_or(""), conclusion),
                     url: c["detailsUrl"].as_str().map(str::to_string),
                     conclusion: conclusion.map(str::to_ascii_lowercase),
-                    started_at: time::field(c, "startedAt"),
-                    completed_at: time::field(c, "completedAt"),
+                    started_at: ao_plugin_sdk::time::field(c, "startedAt"),
+                    completed_at: ao_plugin_sdk::time::field(c, "completedAt"),
                 })
             }
             "StatusContext" => {
@@ -158,7 +157,7 @@ fn checks_of(node: &Value) -> (Vec<CiCheck>, bool) {
                     url: c["targetUrl"].as_str().map(str::to_string),
                     conclusion: (status != CheckStatus::Pending)
                         .then(|| state.to_ascii_lowercase()),
-                    started_at: time::field(c, "createdAt"),
+                    started_at: ao_plugin_sdk::time::field(c, "createdAt"),
                     completed_at: None,
                 })
             }
@@ -212,7 +211,7 @@ fn unresolved_comments(node: &Value) -> Vec<ReviewComment> {
                 path: thread["path"].as_str().map(str::to_string),
                 line: thread["line"].as_u64().and_then(|l| u32::try_from(l).ok()),
                 is_resolved: false,
-                created_at: time::field(comment, "createdAt"),
+                created_at: ao_plugin_sdk::time::field(comment, "createdAt"),
                 url: comment["url"].as_str().unwrap_or("").to_string(),
                 is_bot: is_bot(login, comment["author"]["__typename"].as_str()),
             });

@@ -46,7 +46,6 @@ mod api;
 mod graphql;
 mod pulls;
 mod settings;
-mod time;
 mod tracker;
 mod webhook;
 

@@ -3,7 +3,6 @@
 
 use crate::api::{self, Api, Conditional};
 use crate::settings::{Repo, encode};
-use crate::time;
 use ao_plugin_sdk::http::Method;
 use ao_plugin_sdk::{
     CheckStatus, CiCheck, MergeMethod, PluginError, PrInfo, PrState, PrSummary, Review,
@@ -300,8 +299,8 @@ pub fn ci_checks(api: &Api, repo: &Repo, number: u32) -> Result<Vec<CiCheck>, Pl
                     .or_else(|| run["details_url"].as_str())
                     .map(str::to_string),
                 conclusion: conclusion.map(str::to_string),
-                started_at: time::field(run, "started_at"),
-                completed_at: time::field(run, "completed_at"),
+                started_at: ao_plugin_sdk::time::field(run, "started_at"),
+                completed_at: ao_plugin_sdk::time::field(run, "completed_at"),
             }
         })
         .collect();
@@ -319,9 +318,9 @@ pub fn ci_checks(api: &Api, repo: &Repo, number: u32) -> Result<Vec<CiCheck>, Pl
             status: check_status,
             url: status["target_url"].as_str().map(str::to_string),
             conclusion: settled.then(|| state.to_string()),
-            started_at: time::field(status, "created_at"),
+            started_at: ao_plugin_sdk::time::field(status, "created_at"),
             completed_at: if settled {
-                time::field(status, "updated_at")
+                ao_plugin_sdk::time::field(status, "updated_at")
             } else {
                 None
             },
@@ -354,7 +353,7 @@ pub fn reviews(api: &Api, repo: &Repo, number: u32) -> Result<Vec<Review>, Plugi
                 .as_str()
                 .filter(|b| !b.is_empty())
                 .map(str::to_string),
-            submitted_at: time::field(r, "submitted_at"),
+            submitted_at: ao_plugin_sdk::time::field(r, "submitted_at"),
         })
         .collect())
 }

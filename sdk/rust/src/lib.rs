@@ -55,6 +55,7 @@ pub mod process;
 mod roles;
 pub mod secrets;
 pub mod terminal;
+pub mod time;
 
 pub use roles::{Agent, Notifier, Plugin, Scm, Tracker, summarize_checks};
 

@@ -1,4 +1,5 @@
-//! GitHub's timestamps (`2024-05-01T12:34:56Z`, RFC 3339) as milliseconds.
+//! RFC 3339 timestamps (`2024-05-01T12:34:56Z`, as GitHub, GitLab and Linear
+//! write them) as milliseconds since the Unix epoch.
 
 /// Milliseconds since the Unix epoch, or `None` for anything unexpected.
 pub fn parse_ms(text: &str) -> Option<i64> {
@@ -59,4 +60,29 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// An optional timestamp field of a JSON object.
 pub fn field(value: &serde_json::Value, key: &str) -> Option<i64> {
     value.get(key)?.as_str().and_then(parse_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ms;
+
+    #[test]
+    fn reads_utc_offsets_and_fractions() {
+        assert_eq!(parse_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_ms("2024-05-01T12:34:56Z"), Some(1_714_566_896_000));
+        assert_eq!(
+            parse_ms("2024-05-01T12:34:56.789Z"),
+            Some(1_714_566_896_789)
+        );
+        assert_eq!(
+            parse_ms("2024-05-01T14:34:56+02:00"),
+            Some(1_714_566_896_000)
+        );
+        assert_eq!(
+            parse_ms("2024-05-01T12:34:56.123456+00:00"),
+            Some(1_714_566_896_123)
+        );
+        assert_eq!(parse_ms("2024-13-01T00:00:00Z"), None);
+        assert_eq!(parse_ms("yesterday"), None);
+    }
 }
