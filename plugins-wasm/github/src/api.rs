@@ -4,11 +4,10 @@
 
 use crate::settings::Settings;
 use ao_plugin_sdk::http::{Method, RequestBuilder, Response, RetryPolicy};
-use ao_plugin_sdk::{PluginError, clock, kv, log};
-use serde::{Deserialize, Serialize};
+use ao_plugin_sdk::quota::{self, RateLimitRecord, wait_until};
+use ao_plugin_sdk::{PluginError, clock, etag};
+use serde::Deserialize;
 use serde_json::Value;
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Reads (GET, GraphQL queries) are retried on 5xx, network errors and short
@@ -22,12 +21,7 @@ const READ_RETRY: RetryPolicy = RetryPolicy {
 const TIMEOUT_MS: u32 = 10_000;
 /// A secondary rate limit without a `Retry-After`: GitHub asks for at least a minute.
 const SECONDARY_WAIT_MS: u32 = 60_000;
-/// Conditional GETs remembered in memory (ETag + body).
-const ETAG_ENTRIES: usize = 64;
-const ETAG_MAX_BODY: usize = 1 << 20;
 
-/// The KV key of the last seen REST (`core`) quota.
-pub const RATELIMIT_KEY: &str = "ratelimit";
 /// The KV key of the last seen GraphQL quota.
 pub const RATELIMIT_GRAPHQL_KEY: &str = "ratelimit.graphql";
 
@@ -100,19 +94,17 @@ impl Api {
     /// identical GET sends `If-None-Match` and a 304 reuses the body.
     pub fn get(&self, path: &str) -> Result<Vec<u8>, PluginError> {
         let url = self.url(path);
-        let cached = ETAGS.with(|c| c.borrow().get(&url));
+        let cached = etag::get(&url);
         let etag = cached.as_ref().map(|(etag, _)| etag.as_str());
         match self.get_conditional_url(&url, etag)? {
             Conditional::NotModified => {
                 Ok(cached.map(|(_, body)| body.to_vec()).unwrap_or_default())
             }
             Conditional::Fresh(response) => {
-                let etag = response.header("etag").map(str::to_string);
+                let tag = response.header("etag").map(str::to_string);
                 let body = response.0.body;
-                if let Some(etag) = etag
-                    && body.len() <= ETAG_MAX_BODY
-                {
-                    ETAGS.with(|c| c.borrow_mut().put(url, etag, Rc::new(body.clone())));
+                if let Some(tag) = tag {
+                    etag::put(url, tag, Rc::new(body.clone()));
                 }
                 Ok(body)
             }
@@ -203,7 +195,7 @@ fn graphql_error(error: &GraphqlError, secret: &str) -> PluginError {
     match error.kind.as_deref() {
         Some("NOT_FOUND") => PluginError::NotFound(message),
         Some("RATE_LIMITED") => {
-            let wait = read_rate_limit(RATELIMIT_GRAPHQL_KEY)
+            let wait = quota::read(RATELIMIT_GRAPHQL_KEY)
                 .map(|r| wait_until(r.reset_at))
                 .unwrap_or(SECONDARY_WAIT_MS);
             PluginError::rate_limited(Some(wait), message)
@@ -299,34 +291,6 @@ fn rate_limit_wait(response: &Response, message: &str) -> Option<u32> {
         .then_some(SECONDARY_WAIT_MS)
 }
 
-/// Milliseconds from now until `at_ms`, at least one second.
-fn wait_until(at_ms: i64) -> u32 {
-    (at_ms - clock::now_ms()).clamp(1_000, u32::MAX as i64) as u32
-}
-
-/// The last seen quota of one GitHub rate-limit resource, as stored in KV
-/// under [`RATELIMIT_KEY`] (REST) or [`RATELIMIT_GRAPHQL_KEY`] (GraphQL).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RateLimitRecord {
-    pub resource: String,
-    pub remaining: i64,
-    pub limit: i64,
-    /// When the window resets, ms since the epoch.
-    pub reset_at: i64,
-    /// When this was seen, ms since the epoch.
-    pub observed_at: i64,
-    /// Points the last GraphQL query cost, when known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub cost: Option<i64>,
-}
-
-thread_local! {
-    /// Last record written per key, to skip writes that change nothing.
-    static WRITTEN: RefCell<Vec<(String, RateLimitRecord)>> = const { RefCell::new(Vec::new()) };
-    static ETAGS: RefCell<EtagCache> = RefCell::new(EtagCache::default());
-}
-
 fn observe_rate_limit(response: &Response) {
     let int = |name: &str| {
         response
@@ -373,85 +337,12 @@ fn observe_graphql_rate_limit(rate: &Value) {
     });
 }
 
-fn key_for(resource: &str) -> String {
-    match resource {
-        "core" => RATELIMIT_KEY.to_string(),
-        other => format!("{RATELIMIT_KEY}.{other}"),
-    }
-}
-
 fn store_rate_limit(record: RateLimitRecord) {
-    let key = key_for(&record.resource);
-    let previous = WRITTEN.with(|w| {
-        w.borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, r)| r.clone())
-    });
-    if let Some(previous) = &previous
-        && previous.remaining == record.remaining
-        && previous.limit == record.limit
-        && previous.reset_at == record.reset_at
-        && previous.cost == record.cost
-    {
-        return;
-    }
-    // Once per descent below a tenth of the quota, not on every request.
-    let low = |r: &RateLimitRecord| r.remaining * 10 < r.limit;
-    if low(&record) && !previous.as_ref().is_some_and(low) {
-        log::warn(&format!(
-            "GitHub {} quota is low: {} of {} left; it resets in {} min",
-            record.resource,
-            record.remaining,
-            record.limit,
-            (record.reset_at - record.observed_at).max(0) / 60_000
-        ));
-    }
-    let Ok(json) = serde_json::to_string(&record) else {
-        return;
-    };
-    // Without a key-value grant there is nowhere to keep it; that is fine.
-    if kv::set(&key, &json).is_ok() {
-        WRITTEN.with(|w| {
-            let mut w = w.borrow_mut();
-            w.retain(|(k, _)| *k != key);
-            w.push((key, record));
-        });
-    }
-}
-
-fn read_rate_limit(key: &str) -> Option<RateLimitRecord> {
-    serde_json::from_str(&kv::get(key).ok()??).ok()
-}
-
-/// Recently used conditional GETs: URL → (ETag, body).
-#[derive(Default)]
-struct EtagCache {
-    entries: VecDeque<(String, String, Rc<Vec<u8>>)>,
-}
-
-impl EtagCache {
-    fn get(&self, url: &str) -> Option<(String, Rc<Vec<u8>>)> {
-        self.entries
-            .iter()
-            .find(|(u, _, _)| u == url)
-            .map(|(_, etag, body)| (etag.clone(), body.clone()))
-    }
-
-    fn put(&mut self, url: String, etag: String, body: Rc<Vec<u8>>) {
-        self.entries.retain(|(u, _, _)| *u != url);
-        if self.entries.len() >= ETAG_ENTRIES {
-            self.entries.pop_front();
-        }
-        self.entries.push_back((url, etag, body));
-    }
+    let key = quota::key_for(&record.resource, "core");
+    quota::observe("GitHub", &key, record);
 }
 
 /// Drops everything remembered about URLs containing `fragment` (after a write).
 pub fn forget(fragment: &str) {
-    ETAGS.with(|c| {
-        c.borrow_mut()
-            .entries
-            .retain(|(u, _, _)| !u.contains(fragment))
-    });
+    etag::forget(fragment);
 }

@@ -48,10 +48,12 @@ pub mod __worlds {
 }
 pub mod clock;
 pub mod config;
+pub mod etag;
 pub mod http;
 pub mod kv;
 pub mod log;
 pub mod process;
+pub mod quota;
 mod roles;
 pub mod secrets;
 pub mod terminal;
