@@ -74,6 +74,10 @@ const SHIPPED: &[Shipped] = &[
         .http(&["api.github.com"])
         .secrets(&["GITHUB_TOKEN"])
         .kv(),
+    Shipped::new("gitlab")
+        .http(&["gitlab.com"])
+        .secrets(&["GITLAB_TOKEN"])
+        .kv(),
 ];
 
 /// Test-only fixtures: built, never shipped.

@@ -12,21 +12,6 @@ use ao_tests::{FakeGitHub, FakeServer, Reply};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn origin_log(f: &Fixture) -> String {
-    let _ = std::process::Command::new("git")
-        .arg("-C")
-        .arg(&f.clone)
-        .args(["fetch", "-q", "origin"])
-        .output();
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(&f.clone)
-        .args(["log", "--format=%s", "origin/feat/issue-1"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed() {
     const REPO: &str = "acme/web";
@@ -87,7 +72,7 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
 
     // The agent pushed; on GitHub that branch's PR appears, and CI fails.
     wait_for("the agent's push", 20, || {
-        origin_log(&f).contains("agent: redirect fix")
+        f.origin_log("feat/issue-1").contains("agent: redirect fix")
     });
     let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
     // GitHub has a bad moment: a request that hangs for a minute (cut at
@@ -119,7 +104,7 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
         input()
     );
     wait_for("the agent's fix", 20, || {
-        origin_log(&f).contains("agent: make CI pass")
+        f.origin_log("feat/issue-1").contains("agent: make CI pass")
     });
     gh.push(REPO, pr);
     gh.set_pr_check(REPO, pr, "build", "completed", Some("success"));
@@ -137,7 +122,7 @@ fn a_github_issue_becomes_a_merged_pr_with_ci_and_review_and_the_issue_is_closed
         || input().contains("please add docs"),
     );
     wait_for("the agent's docs", 20, || {
-        origin_log(&f).contains("agent: add docs")
+        f.origin_log("feat/issue-1").contains("agent: add docs")
     });
     gh.push(REPO, pr);
     gh.set_pr_check(REPO, pr, "build", "completed", Some("success"));
@@ -243,7 +228,7 @@ fn a_signed_webhook_makes_the_daemon_look_at_once_and_a_forged_one_is_refused() 
     ));
     assert!(f.ao(&["spawn", &issue.to_string()]).status.success());
     wait_for("the agent's push", 20, || {
-        origin_log(&f).contains("agent: redirect fix")
+        f.origin_log("feat/issue-1").contains("agent: redirect fix")
     });
     let pr = gh.open_pr(REPO, "feat/issue-1", "Fix the login redirect");
     gh.set_pr_check(REPO, pr, "build", "completed", Some("failure"));

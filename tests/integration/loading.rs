@@ -103,6 +103,7 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
             "desktop",
             "discord",
             "github",
+            "gitlab",
             "hostile",
             "opencode",
             "slack",

@@ -10,6 +10,8 @@ mod dashboard;
 mod github;
 mod github_flow;
 mod github_shapes;
+mod gitlab;
+mod gitlab_flow;
 mod helpers;
 mod js_plugin;
 mod loading;

@@ -76,6 +76,22 @@ impl Drop for Fixture {
 }
 
 impl Fixture {
+    /// Commit subjects on `origin/<branch>` (after a fetch): what the agent pushed.
+    pub fn origin_log(&self, branch: &str) -> String {
+        let _ = Command::new("git")
+            .arg("-C")
+            .arg(&self.clone)
+            .args(["fetch", "-q", "origin"])
+            .output();
+        Command::new("git")
+            .arg("-C")
+            .arg(&self.clone)
+            .args(["log", "--format=%s", &format!("origin/{branch}")])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
     pub fn new(extra_project_yaml: &str) -> Fixture {
         Fixture::with_agent(None, extra_project_yaml)
     }

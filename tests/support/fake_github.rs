@@ -173,7 +173,7 @@ pub struct FakeGitHub {
     _runtime: tokio::runtime::Runtime,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -202,13 +202,13 @@ pub fn iso(ms: i64) -> String {
     )
 }
 
-fn sha_of(text: &str) -> String {
+pub(crate) fn sha_of(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))[..40].to_string()
 }
 
 /// `X-Hub-Signature-256` of a webhook body: `sha256=` + hex HMAC-SHA256.
 /// A stable numeric id for a name (users, labels), as GitHub gives every object one.
-fn id_of(name: &str) -> u64 {
+pub(crate) fn id_of(name: &str) -> u64 {
     name.bytes().fold(1_469_598_103u64, |h, b| {
         h.wrapping_mul(1_099_511_628_211).wrapping_add(u64::from(b))
     }) % 1_000_000_000
@@ -304,7 +304,7 @@ pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(outer))
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -327,7 +327,7 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn query_pairs(uri: &Uri) -> HashMap<String, String> {
+pub(crate) fn query_pairs(uri: &Uri) -> HashMap<String, String> {
     uri.query()
         .unwrap_or("")
         .split('&')

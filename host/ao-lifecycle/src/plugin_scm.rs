@@ -6,7 +6,6 @@ use crate::facts::{Ci, Comment, PrFacts, PrState, ReviewDecision};
 use ao_core::config::ProjectConfig;
 use ao_core::state::Session;
 use ao_plugin_host::PluginInstance;
-use ao_plugin_host::bindings::v0_1::Project;
 use ao_plugin_host::bindings::v0_1::ao::plugin::scm_types as wit;
 use ao_sessions::SessionManager;
 use std::collections::HashMap;
@@ -45,7 +44,16 @@ fn facts_of(info: &wit::PrInfo, e: wit::PrEnrichment) -> PrFacts {
                 None => c.name.clone(),
             })
             .collect(),
-        ci_log_tail: None,
+        // The first failed check whose log the plugin could quote.
+        ci_log_tail: e
+            .ci_checks
+            .iter()
+            .filter(|c| matches!(c.status, wit::CheckStatus::Failed))
+            .find_map(|c| {
+                c.log_excerpt
+                    .as_ref()
+                    .map(|log| format!("[{}]\n{}", c.name, log.trim_end()))
+            }),
         review: match e.review_decision {
             wit::ReviewDecision::Approved => ReviewDecision::Approved,
             wit::ReviewDecision::ChangesRequested => ReviewDecision::ChangesRequested,
@@ -78,15 +86,7 @@ pub struct Instances {
     by_project: HashMap<String, PluginInstance>,
 }
 
-/// A project as the plugin contract describes it.
-pub(crate) fn wit_project(project: &ProjectConfig) -> Project {
-    Project {
-        id: project.id.clone(),
-        repo: project.repo.clone(),
-        path: project.path.display().to_string(),
-        default_branch: project.default_branch.clone(),
-    }
-}
+pub(crate) use ao_sessions::wit_project;
 
 impl Instances {
     fn get(

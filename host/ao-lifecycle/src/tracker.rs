@@ -70,13 +70,5 @@ fn tracker_plugin(
     manager: &SessionManager,
     project: &ProjectConfig,
 ) -> Result<PluginInstance, String> {
-    let label = format!("{} ({})", project.tracker.plugin, project.id);
-    manager
-        .instantiate(
-            &project.tracker.plugin,
-            "tracker",
-            &label,
-            project.tracker.settings.clone(),
-        )
-        .map_err(|e| e.to_string())
+    manager.tracker(project).map_err(|e| e.to_string())
 }

@@ -15,6 +15,7 @@
 
 mod activity;
 mod end;
+mod issue_tracker;
 mod launch;
 mod manager;
 mod prompt;
@@ -28,6 +29,7 @@ pub mod transcript;
 
 pub use activity::Observed;
 pub use end::CleanupCandidate;
+pub use issue_tracker::{default_issue_branch, is_valid_branch, wit_project};
 pub use manager::{Progress, SessionManager, SettingsFor};
 pub use prompt::compose_prompt;
 pub use queue::Submitted;

@@ -68,7 +68,12 @@ impl SessionManager {
         let built = self.build(&session, &project, &mut agent, request, &mut made);
         self.return_agent(&project, &agent_name, agent);
         match built {
-            Ok(session) => Ok(session),
+            Ok(session) => {
+                if let Some(issue) = &request.issue {
+                    self.mark_issue_started(&project, issue);
+                }
+                Ok(session)
+            }
             Err(error) => {
                 self.roll_back(&session.id, &project, &made);
                 let _ = self.store.transition(
@@ -125,7 +130,7 @@ impl SessionManager {
 
         // Workspace: a new branch from the remote default branch.
         let branch = match &request.issue {
-            Some(issue) => format!("feat/issue-{issue}"),
+            Some(issue) => self.issue_branch(project, issue),
             None => format!("session/{id}"),
         };
         let path = self.workspace_path(&project.id, &id);

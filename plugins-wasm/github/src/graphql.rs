@@ -146,6 +146,7 @@ fn checks_of(node: &Value) -> (Vec<CiCheck>, bool) {
                     conclusion: conclusion.map(str::to_ascii_lowercase),
                     started_at: ao_plugin_sdk::time::field(c, "startedAt"),
                     completed_at: ao_plugin_sdk::time::field(c, "completedAt"),
+                    log_excerpt: None,
                 })
             }
             "StatusContext" => {
@@ -159,6 +160,7 @@ fn checks_of(node: &Value) -> (Vec<CiCheck>, bool) {
                         .then(|| state.to_ascii_lowercase()),
                     started_at: ao_plugin_sdk::time::field(c, "createdAt"),
                     completed_at: None,
+                    log_excerpt: None,
                 })
             }
             _ => None,

@@ -301,6 +301,7 @@ pub fn ci_checks(api: &Api, repo: &Repo, number: u32) -> Result<Vec<CiCheck>, Pl
                 conclusion: conclusion.map(str::to_string),
                 started_at: ao_plugin_sdk::time::field(run, "started_at"),
                 completed_at: ao_plugin_sdk::time::field(run, "completed_at"),
+                log_excerpt: None,
             }
         })
         .collect();
@@ -324,6 +325,7 @@ pub fn ci_checks(api: &Api, repo: &Repo, number: u32) -> Result<Vec<CiCheck>, Pl
             } else {
                 None
             },
+            log_excerpt: None,
         });
     }
     Ok(checks)

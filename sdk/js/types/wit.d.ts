@@ -528,6 +528,11 @@ export interface CiCheck {
   conclusion?: string | null;
   startedAt?: TimestampMs | null;
   completedAt?: TimestampMs | null;
+  /**
+   * The end of a failed check's log (a few KiB at most), when the
+   * provider gives it cheaply; ao quotes it to the agent.
+   */
+  logExcerpt?: string | null;
 }
 export type CiSummary = "pending" | "passing" | "failing" | "none";
 export type ReviewState = "approved" | "changes-requested" | "commented" | "dismissed" | "pending";

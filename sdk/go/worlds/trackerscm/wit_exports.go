@@ -1842,9 +1842,9 @@ func wasm_export_ao_plugin_scm_get_ci_checks(arg0 uintptr) uintptr {
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(0))
 		slice := payload
 		length := uint32(len(slice))
-		result11 := witRuntime.Allocate(pinner, uintptr(length*(40+8*4)), 8)
+		result12 := witRuntime.Allocate(pinner, uintptr(length*(48+10*4)), 8)
 		for index, element := range slice {
-			base := unsafe.Add(result11, index*(40+8*4))
+			base := unsafe.Add(result12, index*(48+10*4))
 			utf8 := unsafe.Pointer(unsafe.StringData((element).Name))
 			pinner.Pin(utf8)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Name)))
@@ -1909,10 +1909,26 @@ func wasm_export_ao_plugin_scm_get_ci_checks(arg0 uintptr) uintptr {
 				panic("unreachable")
 			}
 
+			switch (element).LogExcerpt.Tag() {
+			case witTypes.OptionNone:
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (40 + 8*4))) = int8(int32(0))
+
+			case witTypes.OptionSome:
+				payload := (element).LogExcerpt.Some()
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (40 + 8*4))) = int8(int32(1))
+				utf811 := unsafe.Pointer(unsafe.StringData(payload))
+				pinner.Pin(utf811)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 10*4))) = uint32(uint32(len(payload)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 9*4))) = uint32(uintptr(uintptr(utf811)))
+
+			default:
+				panic("unreachable")
+			}
+
 		}
 
 		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(length)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result11)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result12)))
 
 	case witTypes.ResultErr:
 		payload := result.Err()
@@ -1922,18 +1938,18 @@ func wasm_export_ao_plugin_scm_get_ci_checks(arg0 uintptr) uintptr {
 		case ao_plugin_types.PluginErrorAuth:
 			payload := payload.Auth()
 			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(0))
-			utf812 := unsafe.Pointer(unsafe.StringData(payload))
-			pinner.Pin(utf812)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf812)))
-
-		case ao_plugin_types.PluginErrorNotFound:
-			payload := payload.NotFound()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(1))
 			utf813 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf813)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf813)))
+
+		case ao_plugin_types.PluginErrorNotFound:
+			payload := payload.NotFound()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(1))
+			utf814 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf814)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf814)))
 
 		case ao_plugin_types.PluginErrorRateLimited:
 			payload := payload.RateLimited()
@@ -1951,50 +1967,50 @@ func wasm_export_ao_plugin_scm_get_ci_checks(arg0 uintptr) uintptr {
 			default:
 				panic("unreachable")
 			}
-			utf814 := unsafe.Pointer(unsafe.StringData((payload).Message))
-			pinner.Pin(utf814)
+			utf815 := unsafe.Pointer(unsafe.StringData((payload).Message))
+			pinner.Pin(utf815)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = uint32(uint32(len((payload).Message)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uintptr(uintptr(utf814)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uintptr(uintptr(utf815)))
 
 		case ao_plugin_types.PluginErrorTransient:
 			payload := payload.Transient()
 			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(3))
-			utf815 := unsafe.Pointer(unsafe.StringData(payload))
-			pinner.Pin(utf815)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf815)))
-
-		case ao_plugin_types.PluginErrorInvalidInput:
-			payload := payload.InvalidInput()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(4))
 			utf816 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf816)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf816)))
 
-		case ao_plugin_types.PluginErrorDenied:
-			payload := payload.Denied()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(5))
+		case ao_plugin_types.PluginErrorInvalidInput:
+			payload := payload.InvalidInput()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(4))
 			utf817 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf817)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf817)))
 
-		case ao_plugin_types.PluginErrorUnsupported:
-			payload := payload.Unsupported()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(6))
+		case ao_plugin_types.PluginErrorDenied:
+			payload := payload.Denied()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(5))
 			utf818 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf818)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf818)))
 
-		case ao_plugin_types.PluginErrorOther:
-			payload := payload.Other()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(7))
+		case ao_plugin_types.PluginErrorUnsupported:
+			payload := payload.Unsupported()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(6))
 			utf819 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf819)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf819)))
+
+		case ao_plugin_types.PluginErrorOther:
+			payload := payload.Other()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(7))
+			utf820 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf820)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf820)))
 
 		default:
 			panic("unreachable")
@@ -3154,11 +3170,11 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 	case witTypes.ResultOk:
 		payload := result9.Ok()
 		*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 0)) = int8(int32(0))
-		slice33 := payload
-		length35 := uint32(len(slice33))
-		result34 := witRuntime.Allocate(pinner, uintptr(length35*(16+10*4)), 4)
-		for index, element := range slice33 {
-			base := unsafe.Add(result34, index*(16+10*4))
+		slice34 := payload
+		length36 := uint32(len(slice34))
+		result35 := witRuntime.Allocate(pinner, uintptr(length36*(16+10*4)), 4)
+		for index, element := range slice34 {
+			base := unsafe.Add(result35, index*(16+10*4))
 			*(*int32)(unsafe.Add(unsafe.Pointer(base), 0)) = int32((element).Number)
 			*(*int8)(unsafe.Add(unsafe.Pointer(base), 4)) = int8(int32((element).State))
 			utf8 := unsafe.Pointer(unsafe.StringData((element).Title))
@@ -3177,9 +3193,9 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 			*(*int8)(unsafe.Add(unsafe.Pointer(base), (17 + 2*4))) = int8(int32((element).Ci))
 			slice := (element).CiChecks
 			length := uint32(len(slice))
-			result14 := witRuntime.Allocate(pinner, uintptr(length*(40+8*4)), 8)
+			result15 := witRuntime.Allocate(pinner, uintptr(length*(48+10*4)), 8)
 			for index, element := range slice {
-				base := unsafe.Add(result14, index*(40+8*4))
+				base := unsafe.Add(result15, index*(48+10*4))
 				utf811 := unsafe.Pointer(unsafe.StringData((element).Name))
 				pinner.Pin(utf811)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Name)))
@@ -3244,55 +3260,71 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 					panic("unreachable")
 				}
 
+				switch (element).LogExcerpt.Tag() {
+				case witTypes.OptionNone:
+					*(*int8)(unsafe.Add(unsafe.Pointer(base), (40 + 8*4))) = int8(int32(0))
+
+				case witTypes.OptionSome:
+					payload := (element).LogExcerpt.Some()
+					*(*int8)(unsafe.Add(unsafe.Pointer(base), (40 + 8*4))) = int8(int32(1))
+					utf814 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf814)
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 10*4))) = uint32(uint32(len(payload)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (40 + 9*4))) = uint32(uintptr(uintptr(utf814)))
+
+				default:
+					panic("unreachable")
+				}
+
 			}
 
 			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 4*4))) = uint32(length)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 3*4))) = uint32(uintptr(uintptr(result14)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 3*4))) = uint32(uintptr(uintptr(result15)))
 			*(*int8)(unsafe.Add(unsafe.Pointer(base), (16 + 5*4))) = int8(int32((element).ReviewDecision))
-			var result15 int32
-			if (element).Mergeable {
-				result15 = 1
-			} else {
-				result15 = 0
-			}
-			*(*int8)(unsafe.Add(unsafe.Pointer(base), (17 + 5*4))) = int8(result15)
 			var result16 int32
-			if (element).HasConflicts {
+			if (element).Mergeable {
 				result16 = 1
 			} else {
 				result16 = 0
 			}
-			*(*int8)(unsafe.Add(unsafe.Pointer(base), (18 + 5*4))) = int8(result16)
+			*(*int8)(unsafe.Add(unsafe.Pointer(base), (17 + 5*4))) = int8(result16)
 			var result17 int32
-			if (element).IsBehind {
+			if (element).HasConflicts {
 				result17 = 1
 			} else {
 				result17 = 0
 			}
-			*(*int8)(unsafe.Add(unsafe.Pointer(base), (19 + 5*4))) = int8(result17)
-			slice19 := (element).Blockers
-			length21 := uint32(len(slice19))
-			result20 := witRuntime.Allocate(pinner, uintptr(length21*(2*4)), 4)
-			for index, element := range slice19 {
-				base := unsafe.Add(result20, index*(2*4))
-				utf818 := unsafe.Pointer(unsafe.StringData(element))
-				pinner.Pin(utf818)
+			*(*int8)(unsafe.Add(unsafe.Pointer(base), (18 + 5*4))) = int8(result17)
+			var result18 int32
+			if (element).IsBehind {
+				result18 = 1
+			} else {
+				result18 = 0
+			}
+			*(*int8)(unsafe.Add(unsafe.Pointer(base), (19 + 5*4))) = int8(result18)
+			slice20 := (element).Blockers
+			length22 := uint32(len(slice20))
+			result21 := witRuntime.Allocate(pinner, uintptr(length22*(2*4)), 4)
+			for index, element := range slice20 {
+				base := unsafe.Add(result21, index*(2*4))
+				utf819 := unsafe.Pointer(unsafe.StringData(element))
+				pinner.Pin(utf819)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len(element)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf818)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf819)))
 
 			}
 
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(length21)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(result20)))
-			slice30 := (element).UnresolvedComments
-			length32 := uint32(len(slice30))
-			result31 := witRuntime.Allocate(pinner, uintptr(length32*(40+14*4)), 8)
-			for index, element := range slice30 {
-				base := unsafe.Add(result31, index*(40+14*4))
-				utf822 := unsafe.Pointer(unsafe.StringData((element).Id))
-				pinner.Pin(utf822)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 7*4))) = uint32(length22)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 6*4))) = uint32(uintptr(uintptr(result21)))
+			slice31 := (element).UnresolvedComments
+			length33 := uint32(len(slice31))
+			result32 := witRuntime.Allocate(pinner, uintptr(length33*(40+14*4)), 8)
+			for index, element := range slice31 {
+				base := unsafe.Add(result32, index*(40+14*4))
+				utf823 := unsafe.Pointer(unsafe.StringData((element).Id))
+				pinner.Pin(utf823)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 4)) = uint32(uint32(len((element).Id)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf822)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), 0)) = uint32(uintptr(uintptr(utf823)))
 
 				switch (element).ThreadId.Tag() {
 				case witTypes.OptionNone:
@@ -3301,22 +3333,22 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 				case witTypes.OptionSome:
 					payload := (element).ThreadId.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (2 * 4))) = int8(int32(1))
-					utf823 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf823)
+					utf824 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf824)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (4 * 4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf823)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (3 * 4))) = uint32(uintptr(uintptr(utf824)))
 
 				default:
 					panic("unreachable")
 				}
-				utf824 := unsafe.Pointer(unsafe.StringData((element).Author))
-				pinner.Pin(utf824)
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uint32(len((element).Author)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = uint32(uintptr(uintptr(utf824)))
-				utf825 := unsafe.Pointer(unsafe.StringData((element).Body))
+				utf825 := unsafe.Pointer(unsafe.StringData((element).Author))
 				pinner.Pin(utf825)
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (6 * 4))) = uint32(uint32(len((element).Author)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (5 * 4))) = uint32(uintptr(uintptr(utf825)))
+				utf826 := unsafe.Pointer(unsafe.StringData((element).Body))
+				pinner.Pin(utf826)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (8 * 4))) = uint32(uint32(len((element).Body)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uintptr(uintptr(utf825)))
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (7 * 4))) = uint32(uintptr(uintptr(utf826)))
 
 				switch (element).Path.Tag() {
 				case witTypes.OptionNone:
@@ -3325,10 +3357,10 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 				case witTypes.OptionSome:
 					payload := (element).Path.Some()
 					*(*int8)(unsafe.Add(unsafe.Pointer(base), (9 * 4))) = int8(int32(1))
-					utf826 := unsafe.Pointer(unsafe.StringData(payload))
-					pinner.Pin(utf826)
+					utf827 := unsafe.Pointer(unsafe.StringData(payload))
+					pinner.Pin(utf827)
 					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (11 * 4))) = uint32(uint32(len(payload)))
-					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (10 * 4))) = uint32(uintptr(uintptr(utf826)))
+					*(*uint32)(unsafe.Add(unsafe.Pointer(base), (10 * 4))) = uint32(uintptr(uintptr(utf827)))
 
 				default:
 					panic("unreachable")
@@ -3346,13 +3378,13 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 				default:
 					panic("unreachable")
 				}
-				var result27 int32
+				var result28 int32
 				if (element).IsResolved {
-					result27 = 1
+					result28 = 1
 				} else {
-					result27 = 0
+					result28 = 0
 				}
-				*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 12*4))) = int8(result27)
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (8 + 12*4))) = int8(result28)
 
 				switch (element).CreatedAt.Tag() {
 				case witTypes.OptionNone:
@@ -3366,27 +3398,27 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 				default:
 					panic("unreachable")
 				}
-				utf828 := unsafe.Pointer(unsafe.StringData((element).Url))
-				pinner.Pin(utf828)
+				utf829 := unsafe.Pointer(unsafe.StringData((element).Url))
+				pinner.Pin(utf829)
 				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 13*4))) = uint32(uint32(len((element).Url)))
-				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 12*4))) = uint32(uintptr(uintptr(utf828)))
-				var result29 int32
+				*(*uint32)(unsafe.Add(unsafe.Pointer(base), (32 + 12*4))) = uint32(uintptr(uintptr(utf829)))
+				var result30 int32
 				if (element).IsBot {
-					result29 = 1
+					result30 = 1
 				} else {
-					result29 = 0
+					result30 = 0
 				}
-				*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 14*4))) = int8(result29)
+				*(*int8)(unsafe.Add(unsafe.Pointer(base), (32 + 14*4))) = int8(result30)
 
 			}
 
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(length32)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(result31)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 9*4))) = uint32(length33)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(base), (16 + 8*4))) = uint32(uintptr(uintptr(result32)))
 
 		}
 
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(length35)
-		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result34)))
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(length36)
+		*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = uint32(uintptr(uintptr(result35)))
 
 	case witTypes.ResultErr:
 		payload := result9.Err()
@@ -3396,18 +3428,18 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 		case ao_plugin_types.PluginErrorAuth:
 			payload := payload.Auth()
 			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(0))
-			utf836 := unsafe.Pointer(unsafe.StringData(payload))
-			pinner.Pin(utf836)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf836)))
-
-		case ao_plugin_types.PluginErrorNotFound:
-			payload := payload.NotFound()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(1))
 			utf837 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf837)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf837)))
+
+		case ao_plugin_types.PluginErrorNotFound:
+			payload := payload.NotFound()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(1))
+			utf838 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf838)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf838)))
 
 		case ao_plugin_types.PluginErrorRateLimited:
 			payload := payload.RateLimited()
@@ -3425,50 +3457,50 @@ func wasm_export_ao_plugin_scm_enrich_prs(arg0 uintptr, arg1 uint32, arg2 int32,
 			default:
 				panic("unreachable")
 			}
-			utf838 := unsafe.Pointer(unsafe.StringData((payload).Message))
-			pinner.Pin(utf838)
+			utf839 := unsafe.Pointer(unsafe.StringData((payload).Message))
+			pinner.Pin(utf839)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 3*4))) = uint32(uint32(len((payload).Message)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uintptr(uintptr(utf838)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (8 + 2*4))) = uint32(uintptr(uintptr(utf839)))
 
 		case ao_plugin_types.PluginErrorTransient:
 			payload := payload.Transient()
 			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(3))
-			utf839 := unsafe.Pointer(unsafe.StringData(payload))
-			pinner.Pin(utf839)
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
-			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf839)))
-
-		case ao_plugin_types.PluginErrorInvalidInput:
-			payload := payload.InvalidInput()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(4))
 			utf840 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf840)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf840)))
 
-		case ao_plugin_types.PluginErrorDenied:
-			payload := payload.Denied()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(5))
+		case ao_plugin_types.PluginErrorInvalidInput:
+			payload := payload.InvalidInput()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(4))
 			utf841 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf841)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf841)))
 
-		case ao_plugin_types.PluginErrorUnsupported:
-			payload := payload.Unsupported()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(6))
+		case ao_plugin_types.PluginErrorDenied:
+			payload := payload.Denied()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(5))
 			utf842 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf842)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf842)))
 
-		case ao_plugin_types.PluginErrorOther:
-			payload := payload.Other()
-			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(7))
+		case ao_plugin_types.PluginErrorUnsupported:
+			payload := payload.Unsupported()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(6))
 			utf843 := unsafe.Pointer(unsafe.StringData(payload))
 			pinner.Pin(utf843)
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
 			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf843)))
+
+		case ao_plugin_types.PluginErrorOther:
+			payload := payload.Other()
+			*(*int8)(unsafe.Add(unsafe.Pointer(exportReturnArea), 4)) = int8(int32(7))
+			utf844 := unsafe.Pointer(unsafe.StringData(payload))
+			pinner.Pin(utf844)
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (3 * 4))) = uint32(uint32(len(payload)))
+			*(*uint32)(unsafe.Add(unsafe.Pointer(exportReturnArea), (2 * 4))) = uint32(uintptr(uintptr(utf844)))
 
 		default:
 			panic("unreachable")

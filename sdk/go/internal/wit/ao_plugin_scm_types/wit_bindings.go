@@ -54,6 +54,9 @@ type CiCheck struct {
 	Conclusion  witTypes.Option[string]
 	StartedAt   witTypes.Option[int64]
 	CompletedAt witTypes.Option[int64]
+	// The end of a failed check's log (a few KiB at most), when the
+	// provider gives it cheaply; ao quotes it to the agent.
+	LogExcerpt witTypes.Option[string]
 }
 
 const (

@@ -1,5 +1,7 @@
 //! `ao doctor`: every prerequisite, checked, each failure with its fix.
 
+mod providers;
+
 use crate::context::Context;
 use crate::error::{CommandError, Result};
 use crate::ui;
@@ -210,6 +212,7 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
             }
             checks.push(check);
         }
+        checks.extend(providers::checks(ctx, &catalog));
         checks.extend(api_quotas(ctx));
         for project in ctx.config.projects.values() {
             let ok = project.path.join(".git").exists();
