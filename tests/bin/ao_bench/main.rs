@@ -6,13 +6,13 @@
 //! - sessions: `ao status` with 100 and 500 sessions, spawn to agent
 //!   running, tmux processes per lifecycle cycle with 50 sessions, and the
 //!   daemon's memory and idle CPU with 50 sessions;
-//! - github: charged GitHub requests per simulated hour for 20 idle
-//!   sessions, and how soon a CI failure reaches the agent;
+//! - github, gitlab: requests per simulated hour for 20 idle sessions
+//!   (charged ones on GitHub), and how soon a CI failure reaches the agent;
 //! - dashboard: a change to the browser's stream, the board API with 200
 //!   sessions, the daemon with 50 connected viewers.
 
 mod dashboard;
-mod github;
+mod forges;
 mod languages;
 mod plugins;
 mod sessions;
@@ -35,7 +35,7 @@ pub fn fmt(d: Duration) -> String {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    // `ao-bench [--quick] [plugins|languages|sessions|github|dashboard]`: one section only.
+    // `ao-bench [--quick] [plugins|languages|sessions|github|gitlab|dashboard]`: one section only.
     let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     if wanted("plugins") {
@@ -51,7 +51,11 @@ fn main() {
         println!();
     }
     if wanted("github") {
-        github::run(quick);
+        forges::github(quick);
+        println!();
+    }
+    if wanted("gitlab") {
+        forges::gitlab(quick);
         println!();
     }
     if wanted("dashboard") {
