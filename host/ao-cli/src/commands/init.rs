@@ -30,6 +30,40 @@ fn repo_slug(url: &str) -> Option<String> {
     (parts.len() >= 2).then(|| parts.join("/"))
 }
 
+/// The host of a remote URL (https, ssh:// or scp-like `git@host:path`).
+fn remote_host(url: &str) -> Option<String> {
+    let rest = match url.split_once("://") {
+        Some((_, rest)) => rest.split('/').next()?,
+        None => url.split_once(':')?.0,
+    };
+    let host = rest.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty() && host.contains('.')).then(|| host.to_ascii_lowercase())
+}
+
+/// Tracker and SCM lines for the remote's forge, commented out (they need a
+/// token first), so the user sees the plugin and settings that fit.
+fn provider_lines(url: Option<&str>) -> String {
+    let Some(host) = url.and_then(remote_host) else {
+        return String::new();
+    };
+    let (plugin, settings, token, docs) = match host.as_str() {
+        "github.com" => ("github", String::new(), "GITHUB_TOKEN", "github"),
+        "gitlab.com" => ("gitlab", String::new(), "GITLAB_TOKEN", "gitlab"),
+        h if h.contains("gitlab") => (
+            "gitlab",
+            format!(", apiUrl: \"https://{h}/api/v4\""),
+            "GITLAB_TOKEN",
+            "gitlab",
+        ),
+        _ => return String::new(),
+    };
+    format!(
+        "    # With {token} exported (see docs/providers/{docs}.md), follow issues and PRs there:\n\
+         \x20   # tracker: {{ plugin: {plugin}{settings} }}\n\
+         \x20   # scm: {{ plugin: {plugin}{settings} }}\n"
+    )
+}
+
 pub fn run(force: bool) -> Result<()> {
     let cwd = std::env::current_dir()?;
     let root = git(&cwd, &["rev-parse", "--show-toplevel"]).ok_or_else(|| {
@@ -61,10 +95,11 @@ pub fn run(force: bool) -> Result<()> {
         .and_then(|b| b.split_once('/').map(|(_, b)| b.to_string()))
         .or_else(|| git(root, &["symbolic-ref", "--short", "HEAD"]))
         .unwrap_or_else(|| "main".into());
-    let repo = remote
+    let remote_url = remote
         .as_ref()
-        .and_then(|r| git(root, &["remote", "get-url", r]))
-        .and_then(|u| repo_slug(&u));
+        .and_then(|r| git(root, &["remote", "get-url", r]));
+    let repo = remote_url.as_deref().and_then(repo_slug);
+    let providers = provider_lines(remote_url.as_deref());
     let dir_name = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -96,7 +131,7 @@ pub fn run(force: bool) -> Result<()> {
 projects:
   {id}:
     path: .                     # this checkout; each session gets its own worktree elsewhere
-{repo_line}{remote_line}    defaultBranch: {default_branch}
+{repo_line}{remote_line}{providers}    defaultBranch: {default_branch}
     sessionPrefix: {prefix}            # sessions are {prefix}-1, {prefix}-2, …
     agent: claude-code          # or codex, aider, opencode, cursor, custom
     # include: [.env]           # untracked files copied into each worktree
@@ -132,7 +167,30 @@ projects:
 
 #[cfg(test)]
 mod tests {
-    use super::repo_slug;
+    use super::{provider_lines, remote_host, repo_slug};
+
+    #[test]
+    fn the_forge_of_the_remote_is_suggested() {
+        assert_eq!(
+            remote_host("git@github.com:acme/web.git").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            remote_host("ssh://git@gitlab.example.com:2222/g/r").as_deref(),
+            Some("gitlab.example.com")
+        );
+        assert_eq!(remote_host("/srv/git/origin.git"), None);
+        assert!(
+            provider_lines(Some("https://github.com/acme/web"))
+                .contains("# scm: { plugin: github }")
+        );
+        let own = provider_lines(Some("git@gitlab.example.com:g/sub/r.git"));
+        assert!(
+            own.contains("apiUrl: \"https://gitlab.example.com/api/v4\""),
+            "{own}"
+        );
+        assert_eq!(provider_lines(Some("/srv/git/origin.git")), "");
+    }
 
     #[test]
     fn slugs_from_remote_urls() {
