@@ -74,6 +74,10 @@ const SHIPPED: &[Shipped] = &[
         .http(&["api.github.com"])
         .secrets(&["GITHUB_TOKEN"])
         .kv(),
+    Shipped::new("linear")
+        .http(&["api.linear.app"])
+        .secrets(&["LINEAR_API_KEY"])
+        .kv(),
 ];
 
 /// Test-only fixtures: built, never shipped.
