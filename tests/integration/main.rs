@@ -12,6 +12,8 @@ mod github_flow;
 mod github_shapes;
 mod helpers;
 mod js_plugin;
+mod linear;
+mod linear_flow;
 mod loading;
 mod notifiers;
 mod pr_loop;

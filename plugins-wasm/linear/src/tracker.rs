@@ -314,7 +314,12 @@ thread_local! {
 /// The raw issue (with its UUID, team and label ids).
 fn fetch_issue(api: &Api, id: &str) -> Result<Value, PluginError> {
     let ident = settings::identifier(id, api.settings.team_key.as_deref())?;
-    let data = api.query(&issue_query(), json!({ "id": ident }))?;
+    let data = api
+        .query(&issue_query(), json!({ "id": ident }))
+        .map_err(|e| match e {
+            PluginError::NotFound(m) => PluginError::NotFound(format!("issue {ident}: {m}")),
+            e => e,
+        })?;
     let raw = &data["issue"];
     if raw.is_null() {
         return Err(PluginError::NotFound(format!(
