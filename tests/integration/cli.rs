@@ -30,7 +30,8 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
             "aider",
             "opencode",
             "cursor",
-            "github"
+            "github",
+            "linear"
         ]
     );
     let slack = &v["plugins"][1];
