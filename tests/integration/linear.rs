@@ -511,6 +511,15 @@ fn linear_errors_map_to_the_contract_and_reads_survive_failures() {
     let before = server.requests().len();
     assert_eq!(lin.get_issue(&id).unwrap().title, "An issue");
     assert_eq!(server.requests().len(), before + 3);
+    // A garbled answer to a read: retried too.
+    server.fail_next(
+        Reply::status(200)
+            .header("content-type", "application/json")
+            .body("{not json"),
+    );
+    let before = server.requests().len();
+    assert_eq!(lin.get_issue(&id).unwrap().title, "An issue");
+    assert_eq!(server.requests().len(), before + 2);
     // Three 5xx in a row: transient, after two retries.
     for _ in 0..3 {
         server.fail_next(Reply::status(503));

@@ -72,6 +72,16 @@ impl Api {
         observe_rate_limit(&response);
         let errors = graphql_errors(response.bytes());
         if response.status() < 400 && errors.is_empty() {
+            // A cut or garbled answer (a proxy's page, a truncated body) is
+            // worth another try for a query, like a 5xx.
+            if serde_json::from_slice::<serde::de::IgnoredAny>(response.bytes()).is_err() {
+                let mut text = response.text();
+                text.truncate(200);
+                return Err(PluginError::transient(format!(
+                    "Linear answered HTTP {} with something that is not JSON: {text}",
+                    response.status()
+                )));
+            }
             return Ok(response);
         }
         let retry_after = response.retry_after_ms().or_else(|| reset_wait(&response));
