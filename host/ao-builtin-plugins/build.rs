@@ -78,6 +78,10 @@ const SHIPPED: &[Shipped] = &[
         .http(&["gitlab.com"])
         .secrets(&["GITLAB_TOKEN"])
         .kv(),
+    Shipped::new("linear")
+        .http(&["api.linear.app"])
+        .secrets(&["LINEAR_API_KEY"])
+        .kv(),
 ];
 
 /// Test-only fixtures: built, never shipped.

@@ -31,7 +31,8 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
             "opencode",
             "cursor",
             "github",
-            "gitlab"
+            "gitlab",
+            "linear"
         ]
     );
     let slack = &v["plugins"][1];

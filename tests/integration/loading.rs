@@ -105,6 +105,7 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
             "github",
             "gitlab",
             "hostile",
+            "linear",
             "opencode",
             "slack",
             "webhook"

@@ -14,6 +14,8 @@ mod gitlab;
 mod gitlab_flow;
 mod helpers;
 mod js_plugin;
+mod linear;
+mod linear_flow;
 mod loading;
 mod notifiers;
 mod pr_loop;

@@ -11,7 +11,7 @@ use crate::bindings::v0_1::{self as wit, HostView, exports::ao::plugin as guest}
 use crate::cache::{CacheOutcome, CompiledCache};
 use crate::capability::{Capabilities, Grant};
 use crate::engine::PluginEngine;
-use crate::error::{CallError, CallErrorKind, LoadError, describe};
+use crate::error::{CallError, CallErrorKind, LoadError};
 use crate::inspect::{self, Surface};
 use crate::kv_store::KvStore;
 use crate::limits::Limits;
@@ -416,9 +416,9 @@ impl PluginInstance {
         let outcome = f(&mut live.store, &live.guests);
         match outcome {
             Ok(Ok(value)) => Ok(value),
+            // The error's own words are the message (Display shows them once).
             Ok(Err(plugin_error)) => {
-                let detail = describe(&plugin_error);
-                Err(self.error(call, CallErrorKind::Plugin(plugin_error), detail))
+                Err(self.error(call, CallErrorKind::Plugin(plugin_error), String::new()))
             }
             Err(trap) => {
                 let (kind, detail) = classify(&trap, &live.store);

@@ -63,9 +63,16 @@ fn with_issue_text(
         .cloned()
         .ok_or_else(|| CommandError::user(format!("no project `{project}` in the config")))?;
     let text = ao_lifecycle::tracker::task_for_issue(manager, &config, issue).map_err(|e| {
-        CommandError::user(e).hint(
-            "issues live in .ao/issues/<id>.md (see `ao issue ls`); or give the task with --prompt",
-        )
+        let hint = if config.tracker.is_local() {
+            "issues live in .ao/issues/<id>.md (see `ao issue ls`); or give the task with --prompt"
+                .to_string()
+        } else {
+            format!(
+                "check the issue id and the `{}` tracker settings of project `{project}`; `ao doctor` tests its credentials",
+                config.tracker.plugin
+            )
+        };
+        CommandError::user(e).hint(hint)
     })?;
     Ok(match (text, prompt.trim().is_empty()) {
         (Some(t), true) => t,

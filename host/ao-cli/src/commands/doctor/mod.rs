@@ -92,7 +92,7 @@ fn api_quotas(ctx: &Context) -> Vec<Check> {
         let Ok(mut kv) = ao_plugin_host::kv_store::KvStore::open(&database, plugin) else {
             continue;
         };
-        for key in ["ratelimit", "ratelimit.graphql"] {
+        for key in ["ratelimit", "ratelimit.graphql", "ratelimit.complexity"] {
             let Some(seen) = kv
                 .get(key)
                 .ok()
@@ -106,10 +106,14 @@ fn api_quotas(ctx: &Context) -> Vec<Check> {
             let reset_in =
                 (seen["resetAt"].as_i64().unwrap_or(0) - ao_core::state::now_ms()).max(0) / 60_000;
             let ok = remaining * 10 >= limit;
-            let api = if key.ends_with("graphql") {
-                "GraphQL"
-            } else {
-                "REST"
+            // The plugin names the budget: GitHub's `core`, GitLab's `rest`,
+            // Linear's `requests` and `complexity`.
+            let api = match seen["resource"].as_str().unwrap_or("") {
+                "core" | "rest" | "" => "REST".to_string(),
+                "graphql" => "GraphQL".to_string(),
+                "requests" => "API requests".to_string(),
+                "complexity" => "API complexity".to_string(),
+                other => other.to_string(),
             };
             checks.push(Check {
                 name: format!("{plugin} {api} quota"),
