@@ -49,7 +49,7 @@ fn print_once(manager: &mut SessionManager, args: &StatusArgs) -> Result<()> {
                 v["activity"] = serde_json::json!(o.activity_name());
                 v["activitySource"] = serde_json::json!(o.source_name());
                 // The dashboard's attention zone, so both show the same shape.
-                v["zone"] = serde_json::json!(zone(s, Some(o.activity_name())));
+                v["zone"] = serde_json::json!(zone(s.into(), Some(o.activity_name())));
                 v
             })
             .collect();

@@ -5,7 +5,7 @@
 
 use super::{ApiError, ApiResult, Dashboard, Site, check_id};
 use crate::commands::daemon::lifecycle::{Shared, Snapshot};
-use ao_core::state::{Session, Store, now_ms};
+use ao_core::state::{Session, Store, TERMINAL_STATUSES, now_ms};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -40,23 +40,41 @@ pub struct Project {
     pub repo: Option<String>,
 }
 
+/// The facts a session's zone is decided on.
+#[derive(Debug, Clone, Copy)]
+pub struct ZoneFacts<'a> {
+    pub status: &'a str,
+    /// The PR's CI summary (`passing`, `failing`…), when there is a PR.
+    pub ci: Option<&'a str>,
+    /// The PR's review decision (`approved`…), when there is a PR.
+    pub review: Option<&'a str>,
+}
+
+impl<'a> From<&'a Session> for ZoneFacts<'a> {
+    fn from(s: &'a Session) -> Self {
+        ZoneFacts {
+            status: &s.status,
+            ci: s.ci.as_deref(),
+            review: s.review.as_deref(),
+        }
+    }
+}
+
 /// What a session needs from a person, from its status, its activity and
 /// its PR's facts.
-pub fn zone(s: &Session, activity: Option<&str>) -> &'static str {
-    match s.status.as_str() {
+pub fn zone(s: ZoneFacts<'_>, activity: Option<&str>) -> &'static str {
+    match s.status {
         "errored" | "stuck" | "needs_input" | "exited" => return "respond",
-        _ if s.is_terminal() => return "done",
+        status if TERMINAL_STATUSES.contains(&status) => return "done",
         _ => {}
     }
     if matches!(activity, Some("waiting_input" | "blocked" | "exited")) {
         return "respond";
     }
-    match s.status.as_str() {
+    match s.status {
         "ci_failed" | "changes_requested" | "merge_conflicts" => "review",
         "mergeable" => "merge",
-        _ if s.review.as_deref() == Some("approved") && s.ci.as_deref() == Some("passing") => {
-            "merge"
-        }
+        _ if s.review == Some("approved") && s.ci == Some("passing") => "merge",
         "review_pending" => "pending",
         // A PR whose agent has stopped waits on CI or reviewers.
         "pr_open" if matches!(activity, Some("ready" | "idle")) => "pending",
@@ -202,9 +220,8 @@ impl Builder {
         let Ok(s) = serde_json::from_value::<SessionView>(v.clone()) else {
             return;
         };
-        let session = s.as_session();
         let activity = v["activity"].as_str().map(str::to_string);
-        v["zone"] = json!(zone(&session, activity.as_deref()));
+        v["zone"] = json!(zone(s.facts(), activity.as_deref()));
         let project = self.site.projects.iter().find(|p| p.id == s.project_id);
         let mut title = None;
         if let (Some(issue), Some(project)) = (&s.issue_id, project) {
@@ -251,34 +268,11 @@ struct SessionView {
 }
 
 impl SessionView {
-    fn as_session(&self) -> Session {
-        Session {
-            id: self.id.clone(),
-            project_id: self.project_id.clone(),
-            number: 0,
-            status: self.status.clone(),
-            reason: None,
-            activity: None,
-            activity_source: None,
-            activity_at: None,
-            reported_activity: None,
-            reported_at: None,
-            agent_session_id: None,
-            branch: self.branch.clone(),
-            workspace_path: None,
-            agent: None,
-            runtime: None,
-            runtime_handle: None,
-            issue_id: self.issue_id.clone(),
-            prompt: None,
-            pr_number: None,
-            pr_url: None,
-            pr_state: None,
-            ci: self.ci.clone(),
-            review: self.review.clone(),
-            pr_status: None,
-            created_at: 0,
-            updated_at: 0,
+    fn facts(&self) -> ZoneFacts<'_> {
+        ZoneFacts {
+            status: &self.status,
+            ci: self.ci.as_deref(),
+            review: self.review.as_deref(),
         }
     }
 }
@@ -447,38 +441,32 @@ pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
 mod tests {
     use super::*;
 
-    fn session(status: &str) -> Session {
-        SessionView {
-            id: "a-1".into(),
-            project_id: "a".into(),
-            status: status.into(),
-            issue_id: None,
-            prompt: None,
-            branch: None,
+    fn facts(status: &str) -> ZoneFacts<'_> {
+        ZoneFacts {
+            status,
             ci: None,
             review: None,
         }
-        .as_session()
     }
 
     #[test]
     fn zones() {
-        assert_eq!(zone(&session("working"), Some("active")), "working");
-        assert_eq!(zone(&session("working"), Some("waiting_input")), "respond");
-        assert_eq!(zone(&session("pr_open"), Some("exited")), "respond");
-        assert_eq!(zone(&session("errored"), None), "respond");
-        assert_eq!(zone(&session("ci_failed"), Some("active")), "review");
-        assert_eq!(zone(&session("changes_requested"), None), "review");
-        assert_eq!(zone(&session("merge_conflicts"), None), "review");
-        assert_eq!(zone(&session("mergeable"), Some("idle")), "merge");
-        assert_eq!(zone(&session("review_pending"), Some("idle")), "pending");
-        assert_eq!(zone(&session("pr_open"), Some("idle")), "pending");
-        assert_eq!(zone(&session("pr_open"), Some("active")), "working");
-        assert_eq!(zone(&session("killed"), Some("exited")), "done");
-        assert_eq!(zone(&session("merged"), None), "done");
-        let mut approved = session("pr_open");
-        approved.review = Some("approved".into());
-        approved.ci = Some("passing".into());
-        assert_eq!(zone(&approved, Some("active")), "merge");
+        assert_eq!(zone(facts("working"), Some("active")), "working");
+        assert_eq!(zone(facts("working"), Some("waiting_input")), "respond");
+        assert_eq!(zone(facts("pr_open"), Some("exited")), "respond");
+        assert_eq!(zone(facts("errored"), None), "respond");
+        assert_eq!(zone(facts("ci_failed"), Some("active")), "review");
+        assert_eq!(zone(facts("changes_requested"), None), "review");
+        assert_eq!(zone(facts("merge_conflicts"), None), "review");
+        assert_eq!(zone(facts("mergeable"), Some("idle")), "merge");
+        assert_eq!(zone(facts("review_pending"), Some("idle")), "pending");
+        assert_eq!(zone(facts("pr_open"), Some("idle")), "pending");
+        assert_eq!(zone(facts("pr_open"), Some("active")), "working");
+        assert_eq!(zone(facts("killed"), Some("exited")), "done");
+        assert_eq!(zone(facts("merged"), None), "done");
+        let mut approved = facts("pr_open");
+        approved.review = Some("approved");
+        approved.ci = Some("passing");
+        assert_eq!(zone(approved, Some("active")), "merge");
     }
 }
