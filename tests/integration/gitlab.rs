@@ -351,6 +351,29 @@ fn merge_requests_pipelines_approvals_and_threads_come_in_one_query_per_cycle() 
         1
     );
 
+    // A busy MR: 150 resolved threads, then a new unresolved one. It is
+    // past the first page, and still reaches the agent.
+    for i in 0..150 {
+        let id = server.add_discussion(REPO, b, "ana", ("src/app.rs", i + 1), "ok");
+        server.resolve_discussion(REPO, b, &id);
+    }
+    server.add_discussion(REPO, b, "ana", ("src/app.rs", 999), "the newest point");
+    std::thread::sleep(Duration::from_millis(350));
+    server.clear_requests();
+    let fb = gl.enrich(std::slice::from_ref(&pb)).unwrap().remove(0);
+    assert_eq!(
+        fb.unresolved_comments.len(),
+        1,
+        "{:?}",
+        fb.unresolved_comments
+    );
+    assert_eq!(fb.unresolved_comments[0].body, "the newest point");
+    assert_eq!(
+        server.requests_to("POST", "/api/graphql").len(),
+        2,
+        "one more page"
+    );
+
     // A reviewer requests changes; then fixes, approval: mergeable; merge sends the head SHA.
     server.request_changes(REPO, a, "ana");
     std::thread::sleep(Duration::from_millis(350));

@@ -248,12 +248,13 @@ fn linear_tracker_reads_lists_creates_and_moves_issues_through_workflow_states()
         .unwrap();
     assert_eq!(one.len(), 1);
 
-    // Created in the team, with label ids, the assignee's id and a priority.
+    // Created in the team, with label ids (names in any case, as Linear
+    // matches them), the assignee's id and a priority.
     let created = lin
         .create_issue(NewIssue {
             title: "Add dark mode".into(),
             description: "Users ask for it.".into(),
-            labels: vec!["feature".into(), "docs".into()],
+            labels: vec!["Feature".into(), "docs".into()],
             assignee: Some("ana".into()),
             priority: Some(2),
         })

@@ -54,6 +54,8 @@ pub struct FakeJob {
     pub status: String,
     pub allow_failure: bool,
     pub trace: String,
+    /// Replaced by a retry of the same job (GitLab keeps both).
+    pub retried: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -145,9 +147,12 @@ fn user_json(base: &str, username: &str) -> Value {
     })
 }
 
-/// GitLab's pipeline status from its jobs (allowed failures do not fail it).
+/// GitLab's pipeline status from its latest jobs (allowed failures and
+/// retried jobs do not fail it).
 fn pipeline_status(jobs: &[FakeJob]) -> &'static str {
-    let blocking = |j: &&FakeJob| !(j.allow_failure && j.status == "failed");
+    let jobs: Vec<&FakeJob> = jobs.iter().filter(|j| !j.retried).collect();
+    let jobs = jobs.as_slice();
+    let blocking = |j: &&&FakeJob| !(j.allow_failure && j.status == "failed");
     if jobs
         .iter()
         .filter(blocking)
@@ -223,12 +228,14 @@ impl FakeMr {
         })
     }
 
-    fn graphql(&self, base: &str, path: &str, project: &FakeProject) -> Value {
+    /// The MR as GraphQL answers it; `latest_jobs`: the query asked for
+    /// `jobs(retried: false)` (else retried jobs are listed too, as on GitLab).
+    fn graphql(&self, base: &str, path: &str, project: &FakeProject, latest_jobs: bool) -> Value {
         let jobs = project.pipelines.get(&self.sha);
         let head_pipeline = jobs.map(|jobs| {
             json!({
                 "status": pipeline_status(jobs).to_ascii_uppercase(),
-                "jobs": { "nodes": jobs.iter().map(|j| json!({
+                "jobs": { "nodes": jobs.iter().filter(|j| !(latest_jobs && j.retried)).map(|j| json!({
                     "id": format!("gid://gitlab/Ci::Build/{}", j.id), "name": j.name,
                     "status": j.status.to_ascii_uppercase(), "allowFailure": j.allow_failure,
                     "webPath": format!("/{path}/-/jobs/{}", j.id),
@@ -236,30 +243,40 @@ impl FakeMr {
                 })).collect::<Vec<_>>() },
             })
         });
-        let left = project
-            .approvals_required
-            .saturating_sub(self.approved_by.len() as u32);
         let status = self.merge_status(project).to_ascii_uppercase();
         json!({
             "iid": self.iid.to_string(), "title": self.title,
             "state": self.state, "draft": self.draft, "webUrl": self.web_url(base, path),
             "conflicts": self.conflicts, "detailedMergeStatus": status, "shouldBeRebased": false,
             "diffStatsSummary": { "additions": 12, "deletions": 3 },
-            "approved": left == 0, "approvalsRequired": project.approvals_required, "approvalsLeft": left,
+            // The approval counts are Premium-only fields; `approved` is in every edition.
+            "approved": (self.approved_by.len() as u32) >= project.approvals_required,
             "approvedBy": { "nodes": self.approved_by.iter().map(|u| json!({ "username": u })).collect::<Vec<_>>() },
             "reviewers": { "nodes": self.reviewers.iter().map(|(u, s)| json!({
                 "username": u, "mergeRequestInteraction": { "reviewState": s } })).collect::<Vec<_>>() },
             "headPipeline": head_pipeline,
-            "discussions": { "nodes": self.discussions.iter().map(|d| json!({
-                "id": format!("gid://gitlab/Discussion/{}", d.id), "resolvable": true, "resolved": d.resolved,
-                "notes": { "nodes": d.notes.iter().map(|n| json!({
-                    "id": format!("gid://gitlab/DiffNote/{}", n.id), "body": n.body, "system": false,
-                    "createdAt": iso(n.created_ms),
-                    "url": format!("{}#note_{}", self.web_url(base, path), n.id),
-                    "author": { "username": n.author, "bot": n.bot },
-                    "position": d.path.as_ref().map(|p| json!({ "filePath": p, "newLine": d.line })),
-                })).collect::<Vec<_>>() },
+            "discussions": self.discussions_page(base, path, 0),
+        })
+    }
+
+    /// One page (100) of discussions from `start`, as a GraphQL connection
+    /// whose cursor is the index of the next one.
+    fn discussions_page(&self, base: &str, path: &str, start: usize) -> Value {
+        const PAGE: usize = 100;
+        let page: Vec<Value> = self.discussions.iter().skip(start).take(PAGE).map(|d| json!({
+            "id": format!("gid://gitlab/Discussion/{}", d.id), "resolvable": true, "resolved": d.resolved,
+            "notes": { "nodes": d.notes.iter().map(|n| json!({
+                "id": format!("gid://gitlab/DiffNote/{}", n.id), "body": n.body, "system": false,
+                "createdAt": iso(n.created_ms),
+                "url": format!("{}#note_{}", self.web_url(base, path), n.id),
+                "author": { "username": n.author, "bot": n.bot },
+                "position": d.path.as_ref().map(|p| json!({ "filePath": p, "newLine": d.line })),
             })).collect::<Vec<_>>() },
+        })).collect();
+        let next = start + page.len();
+        json!({
+            "pageInfo": { "hasNextPage": next < self.discussions.len(), "endCursor": next.to_string() },
+            "nodes": page,
         })
     }
 }
@@ -564,6 +581,26 @@ impl GlState {
     fn graphql(&self, body: &Value) -> Answer {
         let query = body["query"].as_str().unwrap_or("");
         let variables = &body["variables"];
+        // The next page of one MR's discussions.
+        if query.contains("mergeRequest(iid:") {
+            let path = variables["path"].as_str().unwrap_or("");
+            let iid: u32 = variables["iid"]
+                .as_str()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(0);
+            let Some(mr) = self.projects.get(path).and_then(|p| p.mrs.get(&iid)) else {
+                return answer(200, json!({ "data": { "project": null } }));
+            };
+            let after: usize = variables["after"]
+                .as_str()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(0);
+            return answer(
+                200,
+                json!({ "data": { "project": { "mergeRequest": {
+                    "discussions": mr.discussions_page(&self.base_url, path, after) } } } }),
+            );
+        }
         if !query.contains("mergeRequests(") {
             return answer(
                 200,
@@ -582,11 +619,12 @@ impl GlState {
                     .collect()
             })
             .unwrap_or_default();
+        let latest_jobs = query.contains("retried: false");
         let nodes: Vec<Value> = project
             .mrs
             .values()
             .filter(|m| iids.contains(&m.iid))
-            .map(|m| m.graphql(&self.base_url, path, project))
+            .map(|m| m.graphql(&self.base_url, path, project, latest_jobs))
             .collect();
         answer(
             200,
@@ -835,7 +873,9 @@ impl FakeGitLab {
         })
     }
 
-    /// Sets a job of the pipeline for the MR's head (`status` in REST spelling).
+    /// Sets a job of the pipeline for the MR's head (`status` in REST
+    /// spelling). A finished job that gets a new status was retried: GitLab
+    /// keeps the old one (marked retried) beside the new.
     pub fn set_job(&self, path: &str, iid: u32, name: &str, status: &str, trace: &str) {
         self.with(|s| {
             let sha = s.mr_mut(path, iid).sha.clone();
@@ -848,18 +888,25 @@ impl FakeGitLab {
                 .pipelines
                 .entry(sha)
                 .or_default();
-            match jobs.iter_mut().find(|j| j.name == name) {
-                Some(job) => {
+            let finished = |s: &str| matches!(s, "success" | "failed" | "canceled");
+            match jobs.iter_mut().find(|j| j.name == name && !j.retried) {
+                Some(job) if !(finished(&job.status) && job.status != status) => {
                     job.status = status.into();
                     job.trace = trace.into();
                 }
-                None => jobs.push(FakeJob {
-                    id: next_id,
-                    name: name.into(),
-                    status: status.into(),
-                    allow_failure: false,
-                    trace: trace.into(),
-                }),
+                previous => {
+                    if let Some(job) = previous {
+                        job.retried = true;
+                    }
+                    jobs.push(FakeJob {
+                        id: next_id,
+                        name: name.into(),
+                        status: status.into(),
+                        allow_failure: false,
+                        trace: trace.into(),
+                        retried: false,
+                    });
+                }
             }
         });
     }

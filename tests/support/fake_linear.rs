@@ -477,12 +477,11 @@ impl LinState {
                 json!({ "workflowStates": { "nodes": nodes } })
             }
             Some("issueLabels") => {
-                let names = vars["names"].as_array().cloned().unwrap_or_default();
                 let nodes: Vec<Value> = self
                     .labels
                     .iter()
-                    .filter(|l| names.contains(&json!(l.name)))
                     .map(|l| self.label_json(l))
+                    .filter(|l| matches(&vars["filter"], l))
                     .collect();
                 json!({ "issueLabels": { "nodes": nodes } })
             }

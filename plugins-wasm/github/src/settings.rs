@@ -64,12 +64,8 @@ impl Settings {
             ("graphqlUrl", settings.graphql_url.as_ref()),
             ("webUrl", settings.web_url.as_ref()),
         ] {
-            if let Some(url) = url
-                && !(url.starts_with("https://") || url.starts_with("http://"))
-            {
-                return Err(PluginError::invalid_input(format!(
-                    "setting `{key}` must be an http(s) URL, got `{url}`"
-                )));
+            if let Some(url) = url {
+                ao_plugin_sdk::http::check_api_url(key, url)?;
             }
         }
         Ok(settings)

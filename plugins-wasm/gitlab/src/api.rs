@@ -19,6 +19,8 @@ const READ_RETRY: RetryPolicy = RetryPolicy {
 };
 /// Per-request timeout; the host also caps it by the call's remaining time.
 const TIMEOUT_MS: u32 = 10_000;
+/// Timeout of a job log request.
+const LOG_TIMEOUT_MS: u32 = 3_000;
 /// A 429 without `Retry-After` or `RateLimit-Reset`: GitLab's window is a minute.
 const DEFAULT_WAIT_MS: u32 = 60_000;
 
@@ -129,12 +131,15 @@ impl Api {
         })
     }
 
-    /// A GET of plain text (job logs), not cached.
+    /// A GET of plain text (job logs): sent once, not cached, with a short
+    /// timeout, since a log is a nicety next to the facts of the cycle.
     pub fn get_text(&self, path: &str) -> Result<String, PluginError> {
         let response = self
             .request(Method::Get, &self.url(path))
             .header("Accept", "text/plain")
-            .send_with_retry_checked(READ_RETRY, |r| self.check(r))?;
+            .timeout_ms(LOG_TIMEOUT_MS)
+            .send()
+            .and_then(|r| self.check(r))?;
         Ok(response.text())
     }
 

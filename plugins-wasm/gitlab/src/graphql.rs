@@ -24,17 +24,37 @@ pub const QUERY: &str = "query Enrich($path: ID!, $iids: [String!]) {
         iid title state draft webUrl
         conflicts detailedMergeStatus shouldBeRebased
         diffStatsSummary { additions deletions }
-        approved approvalsRequired approvalsLeft
-        approvedBy { nodes { username } }
+        approved approvedBy { nodes { username } }
         reviewers { nodes { username mergeRequestInteraction { reviewState } } }
-        headPipeline { status jobs(first: 50) { nodes { id name status webPath startedAt finishedAt allowFailure } } }
-        discussions(first: 50) { nodes { id resolvable resolved notes(first: 20) { nodes {
-          id body createdAt url system author { username bot } position { filePath newLine }
-        } } } }
+        headPipeline { status jobs(first: 100, retried: false) { nodes { id name status webPath startedAt finishedAt allowFailure } } }
+        discussions(first: 100) { pageInfo { hasNextPage endCursor } nodes { ...Thread } }
       }
     }
   }
+}
+fragment Thread on Discussion {
+  id resolvable resolved notes(first: 20) { nodes {
+    id body createdAt url system author { username bot } position { filePath newLine }
+  } }
 }";
+
+/// The rest of one MR's discussions, a page at a time, when a busy MR has
+/// more than the first page holds.
+pub const MORE_DISCUSSIONS: &str = "query MoreDiscussions($path: ID!, $iid: String!, $after: String) {
+  project(fullPath: $path) {
+    mergeRequest(iid: $iid) {
+      discussions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...Thread } }
+    }
+  }
+}
+fragment Thread on Discussion {
+  id resolvable resolved notes(first: 20) { nodes {
+    id body createdAt url system author { username bot } position { filePath newLine }
+  } }
+}";
+
+/// Pages of discussions read per MR at most (100 each).
+const MAX_DISCUSSION_PAGES: usize = 10;
 
 /// Facts fetched in this cycle: (project, iid) → (fetched at, facts).
 type Enriched = HashMap<(String, u32), (i64, PrEnrichment)>;
@@ -76,9 +96,18 @@ pub fn enrich(api: &Api, repo: &Repo, iids: &[u32]) -> Result<Vec<PrEnrichment>,
             .cloned()
             .unwrap_or_default();
         let now = clock::now_ms();
+        let mut log_budget = jobs::LOGS_PER_CALL;
         for node in &nodes {
-            let mut facts = enrichment(node, &api.settings.web_url());
-            jobs::add_log_excerpts(api, repo, &mut facts.ci_checks, &failed_jobs(node));
+            let mut node = node.clone();
+            read_all_discussions(api, repo, &mut node)?;
+            let mut facts = enrichment(&node, &api.settings.web_url());
+            jobs::add_log_excerpts(
+                api,
+                repo,
+                &mut facts.ci_checks,
+                &failed_jobs(&node),
+                &mut log_budget,
+            );
             ENRICHED.with(|e| {
                 e.borrow_mut()
                     .insert((repo.path.clone(), facts.number), (now, facts.clone()))
@@ -87,6 +116,26 @@ pub fn enrich(api: &Api, repo: &Repo, iids: &[u32]) -> Result<Vec<PrEnrichment>,
         }
     }
     Ok(out)
+}
+
+/// Appends the discussions past the first page to `node`'s.
+fn read_all_discussions(api: &Api, repo: &Repo, node: &mut Value) -> Result<(), PluginError> {
+    let mut page = node["discussions"]["pageInfo"].clone();
+    let mut pages = 1;
+    while page["hasNextPage"] == true && pages < MAX_DISCUSSION_PAGES {
+        let data = api.graphql(
+            MORE_DISCUSSIONS,
+            json!({ "path": repo.path, "iid": node["iid"], "after": page["endCursor"] }),
+        )?;
+        let more = &data["project"]["mergeRequest"]["discussions"];
+        let extra = more["nodes"].as_array().cloned().unwrap_or_default();
+        if let Some(all) = node["discussions"]["nodes"].as_array_mut() {
+            all.extend(extra);
+        }
+        page = more["pageInfo"].clone();
+        pages += 1;
+    }
+    Ok(())
 }
 
 /// One MR's facts: this cycle's if any, else one query.
@@ -182,14 +231,16 @@ fn decision_of(node: &Value) -> ReviewDecision {
     let changes_requested = nodes(&node["reviewers"])
         .iter()
         .any(|r| r["mergeRequestInteraction"]["reviewState"] == "REQUESTED_CHANGES");
+    // `approved`: the approval rules are met (true when there are none);
+    // the rule counts themselves are Premium-only fields, so not asked for.
     let approvals = nodes(&node["approvedBy"]).len();
-    let left = node["approvalsLeft"].as_u64().unwrap_or(0);
+    let rules_met = node["approved"] != false && node["detailedMergeStatus"] != "NOT_APPROVED";
     if changes_requested {
         ReviewDecision::ChangesRequested
-    } else if approvals > 0 && node["approved"] != false && left == 0 {
-        ReviewDecision::Approved
-    } else if left > 0 || node["approved"] == false {
+    } else if !rules_met {
         ReviewDecision::Pending
+    } else if approvals > 0 {
+        ReviewDecision::Approved
     } else {
         ReviewDecision::None
     }
@@ -234,6 +285,27 @@ fn unresolved_comments(node: &Value) -> Vec<ReviewComment> {
     out
 }
 
+/// The blocker a `detailedMergeStatus` of an open MR stands for.
+pub fn status_blocker(status: &str) -> Option<String> {
+    Some(match status {
+        "MERGEABLE" => return None,
+        "CI_MUST_PASS" => "pipeline must succeed".into(),
+        "CI_STILL_RUNNING" => "pipeline is still running".into(),
+        "NOT_APPROVED" => "approval required".into(),
+        "REQUESTED_CHANGES" => "changes requested".into(),
+        "DRAFT_STATUS" => "draft".into(),
+        "CONFLICT" => "merge conflicts".into(),
+        "NEED_REBASE" => "branch must be rebased on its target branch".into(),
+        "DISCUSSIONS_NOT_RESOLVED" => "unresolved discussions".into(),
+        "CHECKING" | "UNCHECKED" | "PREPARING" | "APPROVALS_SYNCING" => {
+            "GitLab is still checking whether it can merge".into()
+        }
+        "BLOCKED_STATUS" => "blocked by another merge request".into(),
+        "EXTERNAL_STATUS_CHECKS" => "external status checks have not passed".into(),
+        other => format!("GitLab: {}", other.to_ascii_lowercase().replace('_', " ")),
+    })
+}
+
 /// One MR node of the query as ao's record.
 pub fn enrichment(node: &Value, web_url: &str) -> PrEnrichment {
     let state = crate::merge_requests::state_of(node["state"].as_str().unwrap_or("opened"));
@@ -268,14 +340,14 @@ pub fn enrichment(node: &Value, web_url: &str) -> PrEnrichment {
     if is_behind {
         blockers.push("branch must be rebased on its target branch".into());
     }
-    match status {
-        "DISCUSSIONS_NOT_RESOLVED" => blockers.push("unresolved discussions".into()),
-        "CHECKING" | "UNCHECKED" | "PREPARING" | "APPROVALS_SYNCING" if state == PrState::Open => {
-            blockers.push("GitLab is still checking whether it can merge".into())
-        }
-        "BLOCKED_STATUS" => blockers.push("blocked by another merge request".into()),
-        "EXTERNAL_STATUS_CHECKS" => blockers.push("external status checks have not passed".into()),
-        _ => {}
+    // Whatever else GitLab says stands in the way: anything but MERGEABLE
+    // blocks, in words when known (so an unknown status never reads as
+    // mergeable and auto-merge never retries a refused merge forever).
+    if state == PrState::Open
+        && let Some(blocker) = status_blocker(status)
+        && !blockers.contains(&blocker)
+    {
+        blockers.push(blocker);
     }
     let count = |key: &str| {
         node["diffStatsSummary"][key]
@@ -325,7 +397,7 @@ mod tests {
             "iid": "4", "title": "Fix login", "state": "opened", "draft": false,
             "conflicts": false, "detailedMergeStatus": "MERGEABLE", "shouldBeRebased": false,
             "diffStatsSummary": {"additions": 10, "deletions": 2},
-            "approved": true, "approvalsRequired": 0, "approvalsLeft": 0,
+            "approved": true,
             "approvedBy": {"nodes": []}, "reviewers": {"nodes": []},
             "headPipeline": {"status": "SUCCESS", "jobs": {"nodes": [
                 {"id": "gid://gitlab/Ci::Build/77", "name": "test", "status": "SUCCESS",
@@ -367,13 +439,36 @@ mod tests {
     }
 
     #[test]
+    fn any_merge_status_but_mergeable_blocks() {
+        for status in ["CI_MUST_PASS", "JIRA_ASSOCIATION_MISSING", "LOCKED_PATHS"] {
+            let mut n = node();
+            n["detailedMergeStatus"] = json!(status);
+            let e = enrichment(&n, "");
+            assert!(!e.mergeable, "{status}");
+            assert_eq!(e.blockers.len(), 1, "{status}: {:?}", e.blockers);
+        }
+        assert_eq!(
+            status_blocker("JIRA_ASSOCIATION_MISSING").as_deref(),
+            Some("GitLab: jira association missing")
+        );
+        // A merged MR says so once, not "not open" too.
+        let mut merged = node();
+        merged["state"] = json!("merged");
+        merged["detailedMergeStatus"] = json!("NOT_OPEN");
+        assert_eq!(
+            enrichment(&merged, "").blockers,
+            vec!["already merged".to_string()]
+        );
+    }
+
+    #[test]
     fn approvals_and_required_approvals() {
         let mut n = node();
         n["approvedBy"] = json!({"nodes": [{"username": "ana"}]});
         assert_eq!(enrichment(&n, "").review_decision, ReviewDecision::Approved);
         let mut pending = node();
         pending["approved"] = json!(false);
-        pending["approvalsLeft"] = json!(1);
+        pending["detailedMergeStatus"] = json!("NOT_APPROVED");
         let e = enrichment(&pending, "");
         assert_eq!(e.review_decision, ReviewDecision::Pending);
         assert!(!e.mergeable);

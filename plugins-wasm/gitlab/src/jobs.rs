@@ -10,46 +10,60 @@ use std::collections::HashMap;
 /// Failed jobs whose logs are read per merge request: the first few say
 /// enough, and each is one more request.
 const MAX_LOGS: usize = 2;
+/// Logs fetched per `enrich-prs` call, over all its merge requests, so a
+/// batch of failing MRs cannot spend the call's time limit on logs.
+pub const LOGS_PER_CALL: usize = 3;
 /// Logs remembered (by job id) before the oldest are dropped.
 const REMEMBERED: usize = 64;
 
 thread_local! {
-    static EXCERPTS: RefCell<HashMap<u64, String>> = RefCell::new(HashMap::new());
+    /// Job id → its log's excerpt, or `None` when it could not be read
+    /// (not asked again: the job's name still reaches the agent).
+    static EXCERPTS: RefCell<HashMap<u64, Option<String>>> = RefCell::new(HashMap::new());
 }
 
-/// Fills `log_excerpt` of the checks named by `failed` (name, job id).
-pub fn add_log_excerpts(api: &Api, repo: &Repo, checks: &mut [CiCheck], failed: &[(String, u64)]) {
+/// Fills `log_excerpt` of the checks named by `failed` (name, job id),
+/// fetching at most `budget` logs (and counting them off it).
+pub fn add_log_excerpts(
+    api: &Api,
+    repo: &Repo,
+    checks: &mut [CiCheck],
+    failed: &[(String, u64)],
+    budget: &mut usize,
+) {
     let limit = api.settings.log_excerpt_bytes as usize;
     if limit == 0 {
         return;
     }
     for (name, job) in failed.iter().take(MAX_LOGS) {
         let excerpt = match EXCERPTS.with(|e| e.borrow().get(job).cloned()) {
-            Some(text) => text,
-            None => match api.get_text(&format!("/projects/{}/jobs/{job}/trace", repo.id())) {
-                Ok(trace) => {
-                    let text = excerpt(&trace, limit);
-                    EXCERPTS.with(|e| {
-                        let mut e = e.borrow_mut();
-                        if e.len() >= REMEMBERED {
-                            e.clear();
-                        }
-                        e.insert(*job, text.clone());
-                    });
-                    text
-                }
-                // The names of the failed jobs still reach the agent.
-                Err(e) => {
-                    log::debug(&format!(
-                        "cannot read the log of job {job}: {}",
-                        e.describe()
-                    ));
-                    continue;
-                }
-            },
+            Some(known) => known,
+            None if *budget == 0 => continue,
+            None => {
+                *budget -= 1;
+                let path = format!("/projects/{}/jobs/{job}/trace", repo.id());
+                let text = match api.get_text(&path) {
+                    Ok(trace) => Some(excerpt(&trace, limit)),
+                    Err(e) => {
+                        log::debug(&format!(
+                            "cannot read the log of job {job}: {}",
+                            e.describe()
+                        ));
+                        None
+                    }
+                };
+                EXCERPTS.with(|e| {
+                    let mut e = e.borrow_mut();
+                    if e.len() >= REMEMBERED {
+                        e.clear();
+                    }
+                    e.insert(*job, text.clone());
+                });
+                text
+            }
         };
-        if let Some(check) = checks.iter_mut().find(|c| &c.name == name) {
-            check.log_excerpt = Some(excerpt);
+        if let (Some(text), Some(check)) = (excerpt, checks.iter_mut().find(|c| &c.name == name)) {
+            check.log_excerpt = Some(text);
         }
     }
 }

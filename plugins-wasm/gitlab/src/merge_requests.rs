@@ -239,8 +239,10 @@ pub fn reviews_of(approvals: &Value) -> Vec<Review> {
         .collect()
 }
 
-/// Merges through the API. GitLab merges by the project's merge method;
-/// `squash` squashes, `rebase` asks GitLab to rebase first when it must.
+/// Merges through the API, by the project's merge method (merge commit,
+/// semi-linear or fast-forward is a project setting, not a per-merge
+/// choice); `squash` squashes. A branch that must be rebased first is a
+/// blocker the agent is told about, not something ao does here.
 pub fn merge(api: &Api, repo: &Repo, iid: u32, method: MergeMethod) -> Result<(), PluginError> {
     let mr = get(api, repo, iid)?;
     let mut body = json!({ "should_remove_source_branch": true });

@@ -78,12 +78,8 @@ impl Settings {
             ("graphqlUrl", self.graphql_url.as_ref()),
             ("webUrl", self.web_url.as_ref()),
         ] {
-            if let Some(url) = url
-                && !(url.starts_with("https://") || url.starts_with("http://"))
-            {
-                return Err(PluginError::invalid_input(format!(
-                    "setting `{key}` must be an http(s) URL, got `{url}`"
-                )));
+            if let Some(url) = url {
+                ao_plugin_sdk::http::check_api_url(key, url)?;
             }
         }
         self.log_excerpt_bytes = self.log_excerpt_bytes.min(16 * 1024);

@@ -32,9 +32,9 @@ pub fn verify(request: &WebhookRequest) -> Result<WebhookVerification, PluginErr
         ));
     };
     let secret = secrets::get(secret_name)?;
-    let delivery_id = header(request, "x-gitlab-event-uuid")
-        .or_else(|| header(request, "x-gitlab-webhook-uuid"))
-        .map(str::to_string);
+    // The event's UUID names this delivery (`X-Gitlab-Webhook-UUID` names
+    // the hook, the same for every delivery).
+    let delivery_id = header(request, "x-gitlab-event-uuid").map(str::to_string);
     let event_type = header(request, "x-gitlab-event").map(str::to_string);
     let reason = match header(request, "x-gitlab-token") {
         None => Some("no X-Gitlab-Token header".to_string()),

@@ -66,12 +66,7 @@ impl Settings {
     /// Normalises and validates settings as read.
     pub fn checked(mut settings: Settings) -> Result<Settings, PluginError> {
         settings.api_url = settings.api_url.trim().trim_end_matches('/').to_string();
-        if !(settings.api_url.starts_with("https://") || settings.api_url.starts_with("http://")) {
-            return Err(PluginError::invalid_input(format!(
-                "setting `apiUrl` must be an http(s) URL, got `{}`",
-                settings.api_url
-            )));
-        }
+        ao_plugin_sdk::http::check_api_url("apiUrl", &settings.api_url)?;
         if let Some(key) = &settings.team_key {
             let key = key.trim().to_ascii_uppercase();
             if !is_team_key(&key) {

@@ -41,9 +41,20 @@ pub const STATES_QUERY: &str = "query WorkflowStates($key: String!) { \
      workflowStates(filter: { team: { key: { eq: $key } } }, first: 100) { \
      nodes { id name type position } } }";
 
-pub const LABELS_QUERY: &str = "query IssueLabels($names: [String!]) { \
-     issueLabels(filter: { name: { in: $names } }, first: 250) { \
+/// Labels by name, any case (Linear's `in` is case-sensitive, so one
+/// `eqIgnoreCase` per name).
+pub const LABELS_QUERY: &str = "query IssueLabels($filter: IssueLabelFilter) { \
+     issueLabels(filter: $filter, first: 250) { \
      nodes { id name team { key } } } }";
+
+/// The `IssueLabelFilter` for [`LABELS_QUERY`].
+pub fn labels_filter(names: &[String]) -> Value {
+    let any: Vec<Value> = names
+        .iter()
+        .map(|n| json!({ "name": { "eqIgnoreCase": n } }))
+        .collect();
+    json!({ "or": any })
+}
 
 pub const USERS_QUERY: &str = "query Users($name: String!) { \
      users(filter: { or: [{ displayName: { eq: $name } }, { name: { eq: $name } }, { email: { eq: $name } }] }) { \
@@ -366,7 +377,7 @@ fn lookup_labels(api: &Api, names: &[String], team: &str) -> Result<Vec<String>,
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let data = api.query(LABELS_QUERY, json!({ "names": names }))?;
+    let data = api.query(LABELS_QUERY, json!({ "filter": labels_filter(names) }))?;
     let (ids, missing) = label_ids(&data, names, team);
     if !missing.is_empty() {
         return Err(PluginError::invalid_input(format!(

@@ -241,3 +241,45 @@ impl Response {
         })
     }
 }
+
+/// Checks an API base URL from a plugin's settings: `https://`, or plain
+/// `http://` only to this machine (a local proxy or test server), so a token
+/// the host adds is never sent unencrypted over a network. `key` names the
+/// setting in the error.
+pub fn check_api_url(key: &str, url: &str) -> Result<(), PluginError> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.split(':').next().unwrap_or(""),
+        };
+        if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+            return Ok(());
+        }
+        return Err(PluginError::invalid_input(format!(
+            "setting `{key}` is `{url}`: tokens are only sent over https (plain http is allowed to localhost only)"
+        )));
+    }
+    Err(PluginError::invalid_input(format!(
+        "setting `{key}` must be an https URL, got `{url}`"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_api_url;
+
+    #[test]
+    fn tokens_go_over_https_or_stay_on_this_machine() {
+        assert!(check_api_url("apiUrl", "https://gitlab.example.com/api/v4").is_ok());
+        assert!(check_api_url("apiUrl", "http://127.0.0.1:8080/api/v4").is_ok());
+        assert!(check_api_url("apiUrl", "http://localhost/graphql").is_ok());
+        assert!(check_api_url("apiUrl", "http://[::1]:9/x").is_ok());
+        assert!(check_api_url("apiUrl", "http://gitlab.example.com/api/v4").is_err());
+        assert!(check_api_url("apiUrl", "http://127.0.0.1.evil.com/").is_err());
+        assert!(check_api_url("apiUrl", "gitlab.com").is_err());
+    }
+}
