@@ -14,17 +14,13 @@
 //! Failures can be scripted for the next request ([`FakeGitHub::fail_next`],
 //! [`FakeGitHub::rate_limit_next`]).
 
-use crate::fake_http::{Recorded, Reply};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use crate::fake_http::{Recorded, Reply, Respond, Serving, serve};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The token [`FakeGitHub::start`] accepts.
 pub const TOKEN: &str = "ghp_fake0123456789abcdefTOKEN";
@@ -169,8 +165,13 @@ struct GhState {
 /// A running fake GitHub; stops when dropped.
 pub struct FakeGitHub {
     pub addr: SocketAddr,
-    state: Arc<Mutex<GhState>>,
-    _runtime: tokio::runtime::Runtime,
+    served: Serving<GhState>,
+}
+
+impl Respond for GhState {
+    fn answer(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
+        self.respond(method, uri, headers, body)
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -1210,32 +1211,6 @@ fn pull_request_fields(query: &str) -> Vec<(String, u32)> {
     out
 }
 
-async fn handle(
-    State(state): State<Arc<Mutex<GhState>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let reply = state
-        .lock()
-        .unwrap()
-        .respond(&method, &uri, &headers, &body);
-    if !reply.delay.is_zero() {
-        tokio::time::sleep(reply.delay).await;
-    }
-    let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
-    // Replace, not append: the body's default `application/octet-stream`
-    // must not sit beside the JSON content type.
-    for (k, v) in reply.headers {
-        response.headers_mut().insert(
-            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    response
-}
-
 impl GhState {
     fn rate_headers(&self, graphql: bool) -> Vec<(String, String)> {
         let q = if graphql { &self.graphql } else { &self.core };
@@ -1255,19 +1230,7 @@ impl GhState {
     }
 
     fn respond(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
-        self.requests.push(Recorded {
-            method: method.to_string(),
-            path_and_query: uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: body.to_vec(),
-            at: Instant::now(),
-        });
+        self.requests.push(Recorded::of(method, uri, headers, body));
         if let Some(reply) = self.script.pop_front() {
             return reply;
         }
@@ -1339,17 +1302,8 @@ impl FakeGitHub {
 
     /// Starts a fake GitHub accepting `token` as `Bearer <token>`.
     pub fn with_token(token: &str) -> FakeGitHub {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
         let reset_secs = now_ms() / 1000 + 3600;
-        let state = Arc::new(Mutex::new(GhState {
+        let served = serve(|addr| GhState {
             token: token.to_string(),
             base_url: format!("http://{addr}"),
             repos: HashMap::new(),
@@ -1364,15 +1318,10 @@ impl FakeGitHub {
                 reset_secs,
             },
             seq: 0,
-        }));
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(state.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        });
         FakeGitHub {
-            addr,
-            state,
-            _runtime: runtime,
+            addr: served.addr,
+            served,
         }
     }
 
@@ -1397,7 +1346,7 @@ impl FakeGitHub {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut GhState) -> R) -> R {
-        f(&mut self.state.lock().unwrap())
+        f(&mut self.served.state.lock().unwrap())
     }
 
     // --- repositories and issues -------------------------------------------------

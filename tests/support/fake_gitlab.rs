@@ -15,17 +15,12 @@
 //! - every request is logged, and failures can be scripted for the next one.
 
 use crate::fake_github::{iso, now_ms, percent_decode, query_pairs, sha_of};
-use crate::fake_http::{Recorded, Reply};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use crate::fake_http::{Recorded, Reply, Respond, Serving, serve};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// The token [`FakeGitLab::start`] accepts.
 pub const TOKEN: &str = "glpat-fake0123456789abcdef";
@@ -122,8 +117,13 @@ struct GlState {
 /// A running fake GitLab; stops when dropped.
 pub struct FakeGitLab {
     pub addr: SocketAddr,
-    state: Arc<Mutex<GlState>>,
-    _runtime: tokio::runtime::Runtime,
+    served: Serving<GlState>,
+}
+
+impl Respond for GlState {
+    fn answer(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
+        self.respond(method, uri, headers, body)
+    }
 }
 
 struct Answer {
@@ -645,19 +645,7 @@ impl GlState {
     }
 
     fn respond(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
-        self.requests.push(Recorded {
-            method: method.to_string(),
-            path_and_query: uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: body.to_vec(),
-            at: Instant::now(),
-        });
+        self.requests.push(Recorded::of(method, uri, headers, body));
         if let Some(reply) = self.script.pop_front() {
             return reply;
         }
@@ -711,43 +699,10 @@ impl GlState {
     }
 }
 
-async fn handle(
-    State(state): State<Arc<Mutex<GlState>>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let reply = state
-        .lock()
-        .unwrap()
-        .respond(&method, &uri, &headers, &body);
-    if !reply.delay.is_zero() {
-        tokio::time::sleep(reply.delay).await;
-    }
-    let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
-    for (k, v) in reply.headers {
-        response.headers_mut().insert(
-            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    response
-}
-
 impl FakeGitLab {
     /// Starts a fake GitLab accepting [`TOKEN`].
     pub fn start() -> FakeGitLab {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = Arc::new(Mutex::new(GlState {
+        let served = serve(|addr| GlState {
             token: TOKEN.to_string(),
             base_url: format!("http://{addr}"),
             projects: BTreeMap::new(),
@@ -756,15 +711,10 @@ impl FakeGitLab {
             remaining: RATE_LIMIT,
             reset_secs: now_ms() / 1000 + 60,
             seq: 0,
-        }));
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(state.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        });
         FakeGitLab {
-            addr,
-            state,
-            _runtime: runtime,
+            addr: served.addr,
+            served,
         }
     }
 
@@ -784,7 +734,7 @@ impl FakeGitLab {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut GlState) -> R) -> R {
-        f(&mut self.state.lock().unwrap())
+        f(&mut self.served.state.lock().unwrap())
     }
 
     /// Creates a project (`group/name` or `group/sub/name`).

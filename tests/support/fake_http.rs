@@ -21,6 +21,23 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// A request as received.
+    pub fn of(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Recorded {
+        Recorded {
+            method: method.to_string(),
+            path_and_query: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect(),
+            body: body.to_vec(),
+            at: Instant::now(),
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -68,49 +85,57 @@ impl Reply {
     }
 }
 
-#[derive(Default)]
-struct Shared {
-    requests: Vec<Recorded>,
-    script: VecDeque<Reply>,
+/// The state of a fake service: it answers each request (and usually
+/// records it). Served by [`serve`].
+pub trait Respond: Send + 'static {
+    fn answer(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply;
 }
 
-/// A running fake service; stops when dropped (its runtime is dropped).
-pub struct FakeServer {
+/// A fake being served: stops when dropped (its runtime is dropped).
+pub struct Serving<S> {
     pub addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
+    pub state: Arc<Mutex<S>>,
     _runtime: tokio::runtime::Runtime,
 }
 
-async fn handle(
-    State(shared): State<Arc<Mutex<Shared>>>,
+/// Serves the state `make` builds (it is told the address first, for the
+/// URLs it writes into its answers) on an ephemeral port of 127.0.0.1.
+pub fn serve<S: Respond>(make: impl FnOnce(SocketAddr) -> S) -> Serving<S> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(Mutex::new(make(addr)));
+    let app = axum::Router::new()
+        .fallback(handle::<S>)
+        .with_state(state.clone());
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Serving {
+        addr,
+        state,
+        _runtime: runtime,
+    }
+}
+
+async fn handle<S: Respond>(
+    State(state): State<Arc<Mutex<S>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let reply = {
-        let mut s = shared.lock().unwrap();
-        s.requests.push(Recorded {
-            method: method.to_string(),
-            path_and_query: uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: body.to_vec(),
-            at: Instant::now(),
-        });
-        s.script
-            .pop_front()
-            .unwrap_or_else(|| Reply::status(200).body("ok"))
-    };
+    let reply = state.lock().unwrap().answer(&method, &uri, &headers, &body);
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
     let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+    // Replace, not append: the body's default `application/octet-stream`
+    // must not sit beside the content type a reply names.
     for (k, v) in reply.headers {
         response.headers_mut().insert(
             axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
@@ -120,27 +145,34 @@ async fn handle(
     response
 }
 
+#[derive(Default)]
+struct Shared {
+    requests: Vec<Recorded>,
+    script: VecDeque<Reply>,
+}
+
+impl Respond for Shared {
+    fn answer(&mut self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
+        self.requests.push(Recorded::of(method, uri, headers, body));
+        self.script
+            .pop_front()
+            .unwrap_or_else(|| Reply::status(200).body("ok"))
+    }
+}
+
+/// A running fake service; stops when dropped.
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    served: Serving<Shared>,
+}
+
 impl FakeServer {
     /// Starts a server on an ephemeral port of 127.0.0.1.
     pub fn start() -> FakeServer {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let shared = Arc::new(Mutex::new(Shared::default()));
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(shared.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let served = serve(|_| Shared::default());
         FakeServer {
-            addr,
-            shared,
-            _runtime: runtime,
+            addr: served.addr,
+            served,
         }
     }
 
@@ -156,11 +188,11 @@ impl FakeServer {
 
     /// Queues answers for the next requests.
     pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
-        self.shared.lock().unwrap().script.extend(replies);
+        self.served.state.lock().unwrap().script.extend(replies);
     }
 
     /// Requests received so far.
     pub fn requests(&self) -> Vec<Recorded> {
-        self.shared.lock().unwrap().requests.clone()
+        self.served.state.lock().unwrap().requests.clone()
     }
 }

@@ -17,15 +17,11 @@
 //!
 //! Failures can be scripted for the next request ([`FakeLinear::fail_next`]).
 
-use crate::fake_http::{Recorded, Reply};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use crate::fake_http::{Recorded, Reply, Respond, Serving, serve};
+use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The API key [`FakeLinear::start`] accepts.
@@ -129,8 +125,14 @@ struct LinState {
 /// A running fake Linear; stops when dropped.
 pub struct FakeLinear {
     pub addr: SocketAddr,
-    state: Arc<Mutex<LinState>>,
-    _runtime: tokio::runtime::Runtime,
+    served: Serving<LinState>,
+}
+
+impl Respond for LinState {
+    // Linear has one endpoint: every request is a GraphQL POST.
+    fn answer(&mut self, _: &Method, _: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
+        self.respond(headers, body)
+    }
 }
 
 fn now_ms() -> i64 {
@@ -638,25 +640,6 @@ impl LinState {
     }
 }
 
-async fn handle(
-    State(state): State<Arc<Mutex<LinState>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let reply = state.lock().unwrap().respond(&headers, &body);
-    if !reply.delay.is_zero() {
-        tokio::time::sleep(reply.delay).await;
-    }
-    let mut response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
-    for (k, v) in reply.headers {
-        response.headers_mut().insert(
-            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    response
-}
-
 impl FakeLinear {
     /// Starts a fake Linear accepting [`API_KEY`], with team `ENG` (Backlog,
     /// Todo, In Progress, In Review, Done, Canceled, Duplicate), team `OPS`,
@@ -667,15 +650,6 @@ impl FakeLinear {
 
     /// Starts a fake Linear accepting `key` as `Authorization: <key>`.
     pub fn with_key(key: &str) -> FakeLinear {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
         let mut state = LinState {
             key: key.to_string(),
             teams: Vec::new(),
@@ -739,20 +713,15 @@ impl FakeLinear {
                 email: format!("{display}@acme.dev"),
             });
         }
-        let state = Arc::new(Mutex::new(state));
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(state.clone());
-        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let served = serve(move |_| state);
         FakeLinear {
-            addr,
-            state,
-            _runtime: runtime,
+            addr: served.addr,
+            served,
         }
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut LinState) -> R) -> R {
-        f(&mut self.state.lock().unwrap())
+        f(&mut self.served.state.lock().unwrap())
     }
 
     /// `http://127.0.0.1:PORT/graphql`: the plugin's `apiUrl`.

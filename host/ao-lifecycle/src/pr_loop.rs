@@ -271,10 +271,11 @@ impl PrLoop {
         let Some(number) = session.pr_number.and_then(|n| u32::try_from(n).ok()) else {
             return Ok(None);
         };
+        // `group/sub/name` on GitLab: the namespace owns the name.
         let (owner, repo) = project
             .repo
             .as_deref()
-            .and_then(|r| r.split_once('/'))
+            .and_then(|r| r.rsplit_once('/'))
             .unwrap_or_default();
         Ok(Some(plugin_scm::PrInfo {
             number,

@@ -6,8 +6,8 @@ use crate::api::Api;
 use crate::pulls::{check_run_status, commit_status};
 use crate::settings::Repo;
 use ao_plugin_sdk::{
-    CheckStatus, CiCheck, CiSummary, Mergeability, PluginError, PrEnrichment, PrInfo, PrState,
-    ReviewComment, ReviewDecision, clock, log,
+    CheckStatus, CiCheck, CiSummary, PluginError, PrEnrichment, PrInfo, PrState, ReviewComment,
+    ReviewDecision, clock, log,
 };
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -304,16 +304,5 @@ pub fn enrichment(node: &Value, number: u32) -> PrEnrichment {
         is_behind: b.is_behind,
         blockers: b.blockers,
         unresolved_comments: unresolved_comments(node),
-    }
-}
-
-/// Mergeability from one PR's facts.
-pub fn mergeability(facts: &PrEnrichment) -> Mergeability {
-    Mergeability {
-        mergeable: facts.mergeable,
-        ci_passing: matches!(facts.ci, CiSummary::Passing | CiSummary::None),
-        approved: facts.review_decision == ReviewDecision::Approved,
-        no_conflicts: !facts.has_conflicts,
-        blockers: facts.blockers.clone(),
     }
 }

@@ -153,7 +153,7 @@ impl Scm for GitHub {
 
     fn get_mergeability(project: Project, pr: PrInfo) -> Result<Mergeability, PluginError> {
         let (api, repo) = client(&project)?;
-        Ok(graphql::mergeability(&graphql::enrich_one(
+        Ok(ao_plugin_sdk::mergeability_of(&graphql::enrich_one(
             &api, &repo, &pr,
         )?))
     }

@@ -13,23 +13,7 @@ const MAX_LIMIT: u32 = 1000;
 
 /// `feat/issue-42`.
 pub fn branch_name(id: &str) -> String {
-    match settings::number(id) {
-        Ok(n) => format!("feat/issue-{n}"),
-        Err(_) => {
-            let slug: String = id
-                .trim()
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            format!("feat/{}", slug.trim_matches('-'))
-        }
-    }
+    ao_plugin_sdk::issue_branch_name(id, settings::number(id).ok())
 }
 
 /// The issue's web URL.

@@ -6,8 +6,8 @@ use crate::api::Api;
 use crate::jobs;
 use crate::settings::Repo;
 use ao_plugin_sdk::{
-    CheckStatus, CiCheck, CiSummary, Mergeability, PluginError, PrEnrichment, PrInfo, PrState,
-    ReviewComment, ReviewDecision, clock,
+    CheckStatus, CiCheck, CiSummary, PluginError, PrEnrichment, PrInfo, PrState, ReviewComment,
+    ReviewDecision, clock,
 };
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -374,17 +374,6 @@ pub fn enrichment(node: &Value, web_url: &str) -> PrEnrichment {
         is_behind,
         blockers,
         unresolved_comments: unresolved_comments(node),
-    }
-}
-
-/// Mergeability from one MR's facts.
-pub fn mergeability(facts: &PrEnrichment) -> Mergeability {
-    Mergeability {
-        mergeable: facts.mergeable,
-        ci_passing: matches!(facts.ci, CiSummary::Passing | CiSummary::None),
-        approved: facts.review_decision == ReviewDecision::Approved,
-        no_conflicts: !facts.has_conflicts,
-        blockers: facts.blockers.clone(),
     }
 }
 

@@ -157,7 +157,7 @@ impl Scm for GitLab {
 
     fn get_mergeability(project: Project, pr: PrInfo) -> Result<Mergeability, PluginError> {
         let (api, repo) = client(&project)?;
-        Ok(graphql::mergeability(&graphql::enrich_one(
+        Ok(ao_plugin_sdk::mergeability_of(&graphql::enrich_one(
             &api, &repo, &pr,
         )?))
     }

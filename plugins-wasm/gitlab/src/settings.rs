@@ -185,18 +185,7 @@ pub fn iid(id: &str) -> Result<u32, PluginError> {
         })
 }
 
-/// Percent-encodes a path segment or query value.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use ao_plugin_sdk::http::encode_component as encode;
 
 #[cfg(test)]
 mod tests {

@@ -13,23 +13,7 @@ const PAGE: usize = 100;
 
 /// `feat/issue-N` for issue N; a slug of anything else.
 pub fn branch_name(id: &str) -> String {
-    match settings::iid(id) {
-        Ok(n) => format!("feat/issue-{n}"),
-        Err(_) => {
-            let slug: String = id
-                .trim()
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            format!("feat/{}", slug.trim_matches('-'))
-        }
-    }
+    ao_plugin_sdk::issue_branch_name(id, settings::iid(id).ok())
 }
 
 /// The issue's web URL.

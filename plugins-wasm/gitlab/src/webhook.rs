@@ -8,13 +8,7 @@ use ao_plugin_sdk::{
 };
 use serde_json::{Value, json};
 
-fn header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a str> {
-    request
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
+use ao_plugin_sdk::webhook_header as header;
 
 /// Equal bytes, in time that does not depend on where they differ.
 pub fn same_secret(a: &[u8], b: &[u8]) -> bool {

@@ -167,22 +167,7 @@ pub fn url_parts(url: &str) -> Option<(&str, String)> {
 /// The branch to use when Linear cannot be asked: `feat/eng-123`.
 pub fn fallback_branch(id: &str) -> String {
     let ident = identifier(id, None).unwrap_or_else(|_| id.trim().to_string());
-    let slug: String = ident
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() {
-        "feat/issue".to_string()
-    } else {
-        format!("feat/{slug}")
-    }
+    ao_plugin_sdk::issue_branch_name(&ident, None)
 }
 
 #[cfg(test)]

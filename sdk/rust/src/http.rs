@@ -242,6 +242,20 @@ impl Response {
     }
 }
 
+/// Percent-encodes a URL path segment or query value (everything but
+/// unreserved characters, so `/` in a GitLab project path is encoded too).
+pub fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Checks an API base URL from a plugin's settings: `https://`, or plain
 /// `http://` only to this machine (a local proxy or test server), so a token
 /// the host adds is never sent unencrypted over a network. `key` names the
@@ -271,6 +285,15 @@ pub fn check_api_url(key: &str, url: &str) -> Result<(), PluginError> {
 #[cfg(test)]
 mod tests {
     use super::check_api_url;
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(
+            super::encode_component("acme/sub web+1"),
+            "acme%2Fsub%20web%2B1"
+        );
+        assert_eq!(super::encode_component("feat-1_a.b~"), "feat-1_a.b~");
+    }
 
     #[test]
     fn tokens_go_over_https_or_stay_on_this_machine() {

@@ -59,7 +59,10 @@ pub mod secrets;
 pub mod terminal;
 pub mod time;
 
-pub use roles::{Agent, Notifier, Plugin, Scm, Tracker, summarize_checks};
+pub use roles::{
+    Agent, Notifier, Plugin, Scm, Tracker, issue_branch_name, mergeability_of, summarize_checks,
+    webhook_header,
+};
 
 /// Agent records.
 pub use ao_plugin_imports::ao::plugin::agent_types::{

@@ -151,6 +151,51 @@ pub trait Scm: Plugin {
     }
 }
 
+/// A PR's mergeability from its enrichment (for `get-mergeability`, which
+/// reads the same facts as `enrich-prs`).
+pub fn mergeability_of(facts: &PrEnrichment) -> Mergeability {
+    Mergeability {
+        mergeable: facts.mergeable,
+        ci_passing: matches!(facts.ci, CiSummary::Passing | CiSummary::None),
+        approved: facts.review_decision == ReviewDecision::Approved,
+        no_conflicts: !facts.has_conflicts,
+        blockers: facts.blockers.clone(),
+    }
+}
+
+/// A header of a webhook delivery, by name in any case.
+pub fn webhook_header<'a>(request: &'a WebhookRequest, name: &str) -> Option<&'a str> {
+    request
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The branch for an issue: `feat/issue-N` for a numbered one, else
+/// `feat/<slug of the id>` (`ENG 12` → `feat/eng-12`).
+pub fn issue_branch_name(id: &str, number: Option<u32>) -> String {
+    if let Some(n) = number {
+        return format!("feat/issue-{n}");
+    }
+    let slug: String = id
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug: Vec<&str> = slug.split('-').filter(|p| !p.is_empty()).collect();
+    if slug.is_empty() {
+        return "feat/issue".to_string();
+    }
+    format!("feat/{}", slug.join("-"))
+}
+
 /// Summarises CI checks the way ao reads them: any failure fails, anything
 /// still running is pending, no checks is `none`.
 pub fn summarize_checks(checks: &[CiCheck]) -> CiSummary {
