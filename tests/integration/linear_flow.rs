@@ -122,9 +122,11 @@ fn a_linear_issue_becomes_a_merged_github_pr_and_the_issue_is_completed_with_a_c
         f.origin_log(&branch).contains("agent: add docs")
     });
     // Linear has a bad moment just when ao reads the issue to close it: a
-    // 500 and a rate limit with a short Retry-After. Reads are retried.
-    lin.fail_next(Reply::status(500).body("boom"));
+    // rate limit with a short Retry-After and 500s, more than the plugin's
+    // retries, so the first close fails and a later cycle closes it.
     lin.fail_next(Reply::status(429).header("retry-after", "1"));
+    lin.fail_next(Reply::status(500).body("boom"));
+    lin.fail_next(Reply::status(500).body("boom"));
     gh.push(REPO, pr);
     gh.set_pr_check(REPO, pr, "build", "completed", Some("success"));
     gh.resolve_thread(REPO, pr, &thread, true);
@@ -155,6 +157,11 @@ fn a_linear_issue_becomes_a_merged_github_pr_and_the_issue_is_completed_with_a_c
     );
     let done = lin.issue(&issue).unwrap();
     assert_eq!(done.state_name, "Done");
+    assert!(
+        daemon_log().contains("cannot close issue ENG-1 yet (will retry)"),
+        "the first close failed and a later cycle closed it:\n{}",
+        daemon_log()
+    );
     assert_eq!(done.comments.len(), 1, "{done:?}");
     assert!(done.comments[0].contains("merged"), "{done:?}");
     let s = session();

@@ -50,7 +50,22 @@ pub struct PrLoop {
     merged_seen: HashMap<String, i64>,
     /// The live sessions seen per project since its last `all-complete`.
     live: BTreeMap<String, BTreeSet<String>>,
+    /// Issues whose closing after a merge failed (the tracker was down or
+    /// slow), tried again on later cycles.
+    closes: Vec<PendingClose>,
 }
+
+/// An issue to close after its PR merged: (session, project, issue), and
+/// the attempts made.
+struct PendingClose {
+    session: String,
+    project: String,
+    issue: String,
+    attempts: u32,
+}
+
+/// Attempts at closing an issue before ao gives up and says so.
+const CLOSE_ATTEMPTS: u32 = 10;
 
 /// `agent-stuck` without a `threshold`: idle this long is stuck.
 const STUCK_AFTER: Duration = Duration::from_secs(600);
@@ -240,8 +255,39 @@ impl PrLoop {
                 tracing::warn!("{}: PR loop: {e}", session.id);
             }
         }
+        self.retry_closes(manager, &mut report);
         self.all_complete(manager, &mut report);
         report
+    }
+
+    /// Closes the issues whose closing failed on an earlier cycle, once a
+    /// cycle each; gives up (and says so) after [`CLOSE_ATTEMPTS`].
+    fn retry_closes(&mut self, manager: &SessionManager, report: &mut CycleReport) {
+        let pending = std::mem::take(&mut self.closes);
+        for mut close in pending {
+            let Some(project) = manager.config.projects.get(&close.project) else {
+                continue;
+            };
+            close.attempts += 1;
+            match crate::tracker::close_issue(manager, project, &close.issue) {
+                Ok(()) => report
+                    .actions
+                    .push((close.session, format!("issue {} closed", close.issue))),
+                Err(e) if close.attempts >= CLOSE_ATTEMPTS => {
+                    tracing::warn!(
+                        "{}: gave up closing issue {} after {} attempts: {e}",
+                        close.session,
+                        close.issue,
+                        close.attempts
+                    );
+                    report.actions.push((
+                        close.session,
+                        format!("issue {} left open: {e}", close.issue),
+                    ));
+                }
+                Err(_) => self.closes.push(close),
+            }
+        }
     }
 
     /// The session's PR through its SCM plugin, if it is due a look.
@@ -581,7 +627,13 @@ impl PrLoop {
                 if let Some(issue) = &session.issue_id
                     && let Err(e) = crate::tracker::close_issue(manager, project, issue)
                 {
-                    tracing::warn!("{id}: cannot close issue {issue}: {e}");
+                    tracing::warn!("{id}: cannot close issue {issue} yet (will retry): {e}");
+                    self.closes.push(PendingClose {
+                        session: id.to_string(),
+                        project: project.id.clone(),
+                        issue: issue.clone(),
+                        attempts: 1,
+                    });
                 }
                 self.notifiers.send(
                     manager,
