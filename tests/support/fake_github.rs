@@ -1042,7 +1042,11 @@ impl GhState {
         items.sort_by_key(|(n, _)| -n);
         answer(
             200,
-            json!(page(items.into_iter().map(|(_, v)| v).collect(), query)),
+            json!(page(
+                items.into_iter().map(|(_, v)| v).collect(),
+                query,
+                GITHUB_PER_PAGE
+            )),
         )
     }
 
@@ -1068,7 +1072,7 @@ impl GhState {
             .iter()
             .map(|p| p.rest(&self.base_url, full, repo))
             .collect();
-        answer(200, json!(page(items, query)))
+        answer(200, json!(page(items, query, GITHUB_PER_PAGE)))
     }
 
     /// Answers the query shapes the plugin sends: `repository(owner:, name:)`
@@ -1149,11 +1153,19 @@ fn strings(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Vec<Value> {
+/// GitHub's default page size.
+const GITHUB_PER_PAGE: usize = 30;
+
+/// The `page`-th page of `per_page` items (`default_per_page` without one).
+pub(crate) fn page(
+    items: Vec<Value>,
+    query: &HashMap<String, String>,
+    default_per_page: usize,
+) -> Vec<Value> {
     let per_page: usize = query
         .get("per_page")
         .and_then(|p| p.parse().ok())
-        .unwrap_or(30)
+        .unwrap_or(default_per_page)
         .clamp(1, 100);
     let page: usize = query
         .get("page")

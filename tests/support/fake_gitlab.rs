@@ -14,7 +14,7 @@
 //!   the `sha` given is the head (409 otherwise);
 //! - every request is logged, and failures can be scripted for the next one.
 
-use crate::fake_github::{iso, now_ms, percent_decode, query_pairs, sha_of};
+use crate::fake_github::{iso, now_ms, page, percent_decode, query_pairs, sha_of};
 use crate::fake_http::{Recorded, Reply, Respond, Serving, serve};
 use axum::http::{HeaderMap, Method, Uri};
 use serde_json::{Value, json};
@@ -24,6 +24,8 @@ use std::net::SocketAddr;
 
 /// The token [`FakeGitLab::start`] accepts.
 pub const TOKEN: &str = "glpat-fake0123456789abcdef";
+/// GitLab's default page size.
+const GITLAB_PER_PAGE: usize = 20;
 /// Requests per window, as GitLab.com's authenticated API limit.
 pub const RATE_LIMIT: u32 = 2000;
 
@@ -315,24 +317,6 @@ fn label_list(value: &Value) -> Vec<String> {
     }
 }
 
-fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Vec<Value> {
-    let per_page: usize = query
-        .get("per_page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(20)
-        .clamp(1, 100);
-    let page: usize = query
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    items
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect()
-}
-
 impl GlState {
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
@@ -421,7 +405,7 @@ impl GlState {
                     .collect();
                 items.sort_by_key(|i| std::cmp::Reverse(i.updated_ms));
                 let all = items.iter().map(|i| i.rest(&base, path, pid)).collect();
-                answer(200, json!(page(all, query)))
+                answer(200, json!(page(all, query, GITLAB_PER_PAGE)))
             }
             ("GET", ["issues", iid]) => {
                 match iid.parse().ok().and_then(|n: u32| project.issues.get(&n)) {
@@ -503,7 +487,7 @@ impl GlState {
                     .collect();
                 items.sort_by_key(|m| std::cmp::Reverse(m.updated_seq));
                 let all = items.iter().map(|m| m.rest(&base, path, project)).collect();
-                answer(200, json!(page(all, query)))
+                answer(200, json!(page(all, query, GITLAB_PER_PAGE)))
             }
             ("GET", ["merge_requests", iid]) => {
                 match iid.parse().ok().and_then(|n: u32| project.mrs.get(&n)) {

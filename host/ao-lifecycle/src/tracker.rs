@@ -4,7 +4,7 @@
 use crate::local_tracker;
 use crate::plugin_scm::wit_project;
 use ao_core::config::ProjectConfig;
-use ao_plugin_host::PluginInstance;
+use ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueState;
 use ao_sessions::SessionManager;
 
 /// The task text for `issue`, or `None` when the project keeps no issues
@@ -27,7 +27,7 @@ pub fn task_for_issue(
         }
         return Ok(Some(local_tracker::prompt(&found)));
     }
-    let mut tracker = tracker_plugin(manager, project)?;
+    let mut tracker = manager.tracker(project).map_err(|e| e.to_string())?;
     let p = wit_project(project);
     tracker
         .with_tracker("generate-prompt", |store, g| {
@@ -49,26 +49,10 @@ pub fn close_issue(
         }
         return local_tracker::close(&project.path, issue);
     }
-    let mut tracker = tracker_plugin(manager, project)?;
-    let p = wit_project(project);
-    let update = ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueUpdate {
-        state: Some(ao_plugin_host::bindings::v0_1::ao::plugin::tracker_types::IssueState::Closed),
-        add_labels: Vec::new(),
-        remove_labels: Vec::new(),
-        assignee: None,
-        comment: Some("Resolved by the merged pull request (ao).".into()),
-    };
-    tracker
-        .with_tracker("update-issue", |store, g| {
-            g.call_update_issue(store, &p, issue, &update)
-        })
-        .map_err(|e| e.to_string())
-}
-
-/// An instance of the project's tracker plugin.
-fn tracker_plugin(
-    manager: &SessionManager,
-    project: &ProjectConfig,
-) -> Result<PluginInstance, String> {
-    manager.tracker(project).map_err(|e| e.to_string())
+    manager.move_issue(
+        project,
+        issue,
+        IssueState::Closed,
+        Some("Resolved by the merged pull request (ao)."),
+    )
 }

@@ -77,29 +77,37 @@ impl SessionManager {
         }
     }
 
+    /// Moves an issue of the project's plugin tracker to `state`, with an
+    /// optional comment.
+    pub fn move_issue(
+        &self,
+        project: &ProjectConfig,
+        issue: &str,
+        state: IssueState,
+        comment: Option<&str>,
+    ) -> Result<(), String> {
+        let p = wit_project(project);
+        let update = IssueUpdate {
+            state: Some(state),
+            add_labels: Vec::new(),
+            remove_labels: Vec::new(),
+            assignee: None,
+            comment: comment.map(str::to_string),
+        };
+        let mut tracker = self.tracker(project).map_err(|e| e.to_string())?;
+        tracker
+            .with_tracker("update-issue", |store, g| {
+                g.call_update_issue(store, &p, issue, &update)
+            })
+            .map_err(|e| e.to_string())
+    }
+
     /// Moves the issue to in progress in a plugin tracker; failures are logged.
     pub(crate) fn mark_issue_started(&self, project: &ProjectConfig, issue: &str) {
         if project.tracker.is_local() {
             return;
         }
-        let p = wit_project(project);
-        let update = IssueUpdate {
-            state: Some(IssueState::InProgress),
-            add_labels: Vec::new(),
-            remove_labels: Vec::new(),
-            assignee: None,
-            comment: None,
-        };
-        let result = self
-            .tracker(project)
-            .map_err(|e| e.to_string())
-            .and_then(|mut t| {
-                t.with_tracker("update-issue", |store, g| {
-                    g.call_update_issue(store, &p, issue, &update)
-                })
-                .map_err(|e| e.to_string())
-            });
-        if let Err(e) = result {
+        if let Err(e) = self.move_issue(project, issue, IssueState::InProgress, None) {
             self.progress(&format!(
                 "note: could not mark issue {issue} in progress in {}: {e}",
                 project.tracker.plugin

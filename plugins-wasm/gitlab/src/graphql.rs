@@ -16,8 +16,21 @@ use std::collections::HashMap;
 /// MRs per query (GitLab caps query complexity; 25 keeps well under it).
 pub const BATCH: usize = 25;
 
+/// The fields read of a discussion, shared by both queries (a macro so
+/// `concat!` can join it into each at compile time).
+macro_rules! thread_fragment {
+    () => {
+        "
+fragment Thread on Discussion {
+  id resolvable resolved notes(first: 20) { nodes {
+    id body createdAt url system author { username bot } position { filePath newLine }
+  } }
+}"
+    };
+}
+
 /// The query: one project, the MRs by iid, all the facts ao reads.
-pub const QUERY: &str = "query Enrich($path: ID!, $iids: [String!]) {
+pub const QUERY: &str = concat!("query Enrich($path: ID!, $iids: [String!]) {
   project(fullPath: $path) {
     mergeRequests(iids: $iids, first: 25) {
       nodes {
@@ -31,27 +44,17 @@ pub const QUERY: &str = "query Enrich($path: ID!, $iids: [String!]) {
       }
     }
   }
-}
-fragment Thread on Discussion {
-  id resolvable resolved notes(first: 20) { nodes {
-    id body createdAt url system author { username bot } position { filePath newLine }
-  } }
-}";
+}", thread_fragment!());
 
 /// The rest of one MR's discussions, a page at a time, when a busy MR has
 /// more than the first page holds.
-pub const MORE_DISCUSSIONS: &str = "query MoreDiscussions($path: ID!, $iid: String!, $after: String) {
+pub const MORE_DISCUSSIONS: &str = concat!("query MoreDiscussions($path: ID!, $iid: String!, $after: String) {
   project(fullPath: $path) {
     mergeRequest(iid: $iid) {
       discussions(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ...Thread } }
     }
   }
-}
-fragment Thread on Discussion {
-  id resolvable resolved notes(first: 20) { nodes {
-    id body createdAt url system author { username bot } position { filePath newLine }
-  } }
-}";
+}", thread_fragment!());
 
 /// Pages of discussions read per MR at most (100 each).
 const MAX_DISCUSSION_PAGES: usize = 10;

@@ -221,12 +221,7 @@ fn reset_wait(response: &Response) -> Option<u32> {
         .trim()
         .parse()
         .ok()?;
-    Some(wait_until(reset, clock::now_ms()))
-}
-
-/// Milliseconds from `now_ms` until `at_ms`, at least one second.
-pub fn wait_until(at_ms: i64, now_ms: i64) -> u32 {
-    (at_ms - now_ms).clamp(1_000, u32::MAX as i64) as u32
+    Some(quota::wait_until(reset))
 }
 
 /// The quotas in a response's headers: requests, then complexity.
@@ -371,7 +366,5 @@ mod tests {
         );
         assert_eq!(found[1].1.cost, Some(42));
         assert!(rate_limits(|_| None, 7).is_empty());
-        assert_eq!(wait_until(10_000, 9_900), 1_000);
-        assert_eq!(wait_until(70_000, 10_000), 60_000);
     }
 }

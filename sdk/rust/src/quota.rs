@@ -98,5 +98,22 @@ pub fn read(key: &str) -> Option<RateLimitRecord> {
 
 /// Milliseconds from now until `at_ms`, at least one second.
 pub fn wait_until(at_ms: i64) -> u32 {
-    (at_ms - clock::now_ms()).clamp(1_000, u32::MAX as i64) as u32
+    wait_between(clock::now_ms(), at_ms)
+}
+
+/// Milliseconds from `now_ms` until `at_ms`, at least one second.
+pub fn wait_between(now_ms: i64, at_ms: i64) -> u32 {
+    (at_ms - now_ms).clamp(1_000, u32::MAX as i64) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_between;
+
+    #[test]
+    fn waits_are_at_least_a_second() {
+        assert_eq!(wait_between(9_900, 10_000), 1_000);
+        assert_eq!(wait_between(10_000, 70_000), 60_000);
+        assert_eq!(wait_between(10_000, 5_000), 1_000);
+    }
 }
