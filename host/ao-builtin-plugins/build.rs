@@ -64,12 +64,32 @@ const SHIPPED: &[Shipped] = &[
     Shipped::new("notifier-slack").http(&["hooks.slack.com"]),
     Shipped::new("notifier-discord").http(&["discord.com", "discordapp.com"]),
     Shipped::new("notifier-desktop").programs(&["notify-send", "osascript"]),
-    Shipped::new("agent-claude-code").read_dirs(&["~/.claude/projects"]),
+    // Agents: the keys their programs get from ao's environment (see
+    // ao-sessions' agent_env); nothing else of it reaches them.
+    Shipped::new("agent-claude-code")
+        .read_dirs(&["~/.claude/projects"])
+        // IS_SANDBOX: the user's word that this machine is disposable (root
+        // may bypass permissions); DISABLE_*: its telemetry and update switches.
+        .secrets(&["ANTHROPIC_*", "CLAUDE_*", "IS_SANDBOX", "DISABLE_*"]),
     Shipped::new("agent-custom"),
-    Shipped::new("agent-codex").read_dirs(&["~/.codex/sessions"]),
-    Shipped::new("agent-aider"),
-    Shipped::new("agent-opencode"),
-    Shipped::new("agent-cursor"),
+    Shipped::new("agent-codex")
+        .read_dirs(&["~/.codex/sessions"])
+        .secrets(&["OPENAI_*", "CODEX_*"]),
+    Shipped::new("agent-aider").secrets(&[
+        "AIDER_*",
+        "OPENAI_*",
+        "ANTHROPIC_*",
+        "GEMINI_*",
+        "OPENROUTER_*",
+    ]),
+    Shipped::new("agent-opencode").secrets(&[
+        "OPENCODE_*",
+        "ANTHROPIC_*",
+        "OPENAI_*",
+        "GEMINI_*",
+        "GOOGLE_*",
+    ]),
+    Shipped::new("agent-cursor").secrets(&["CURSOR_*"]),
     Shipped::new("github")
         .http(&["api.github.com"])
         .secrets(&["GITHUB_TOKEN"])
@@ -87,6 +107,7 @@ const SHIPPED: &[Shipped] = &[
 /// Test-only fixtures: built, never shipped.
 const FIXTURES: &[&str] = &[
     "hostile",
+    "slow-manifest",
     "bad-manifest",
     "future-version",
     "no-exports",

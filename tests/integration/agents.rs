@@ -54,6 +54,9 @@ fn context(agent_session_id: Option<&str>) -> SessionContext {
 fn claude_code_builds_its_launch_and_resume_commands() {
     let mut agent = claude();
     let spec = agent.launch_command(&launch(json!({}))).unwrap();
+    // ao chooses Claude Code's session id (stable for the session, so its
+    // transcript's name is known) and gives the task on the command line.
+    let session_id = spec.argv[7].clone();
     assert_eq!(
         spec.argv,
         [
@@ -62,16 +65,29 @@ fn claude_code_builds_its_launch_and_resume_commands() {
             "--model",
             "opus",
             "--append-system-prompt",
-            "Run the tests before pushing."
+            "Run the tests before pushing.",
+            "--session-id",
+            session_id.as_str(),
+            "--",
+            "Fix the redirect after login",
         ]
+    );
+    assert_eq!(session_id.len(), 36);
+    assert_eq!(
+        agent.launch_command(&launch(json!({}))).unwrap().argv[7],
+        session_id,
+        "the same session gets the same id"
     );
     assert!(matches!(
         agent.prompt_delivery().unwrap(),
-        PromptDelivery::PostLaunch
+        PromptDelivery::Inline
     ));
     assert_eq!(
         agent.agent_environment(&launch(json!({}))).unwrap(),
-        [("CLAUDECODE".to_string(), String::new())]
+        [
+            ("CLAUDECODE".to_string(), String::new()),
+            ("DISABLE_AUTOUPDATER".to_string(), "1".to_string())
+        ]
     );
     assert!(
         agent
@@ -121,9 +137,18 @@ fn claude_code_hooks_report_to_ao_and_hook_events_are_classified() {
 #[test]
 fn claude_code_reads_its_transcript() {
     let mut agent = claude();
+    // The one file of this session: ao chose its id; once the transcript
+    // named one, that one.
+    let launched = agent.launch_command(&launch(json!({}))).unwrap().argv[7].clone();
     assert_eq!(
         agent.transcript_paths(&context(None)).unwrap(),
-        ["/home/dev/.claude/projects/-work-web-1"]
+        [format!(
+            "/home/dev/.claude/projects/-work-web-1/{launched}.jsonl"
+        )]
+    );
+    assert_eq!(
+        agent.transcript_paths(&context(Some("5f2c"))).unwrap(),
+        ["/home/dev/.claude/projects/-work-web-1/5f2c.jsonl"]
     );
     let full = fixture("transcript.jsonl");
     let ready = agent
@@ -155,7 +180,8 @@ fn claude_code_reads_its_transcript() {
     let cost = info.cost.unwrap();
     assert_eq!((cost.input_tokens, cost.output_tokens), (5700, 280));
     assert!(
-        (cost.estimated_cost_usd - 0.0213).abs() < 1e-9,
+        // Cache reads at a tenth of the input price.
+        (cost.estimated_cost_usd - 0.0132).abs() < 1e-9,
         "{}",
         cost.estimated_cost_usd
     );
@@ -260,8 +286,11 @@ fn codex_takes_its_task_inline_and_reads_its_rollout() {
         spec.argv,
         [
             "codex",
+            "--no-daemon",
             "-c",
             "check_for_update_on_startup=false",
+            "-c",
+            r#"projects={"/work/web-1"={trust_level="trusted"}}"#,
             "--dangerously-bypass-approvals-and-sandbox",
             "-m",
             "opus",
@@ -275,9 +304,15 @@ fn codex_takes_its_task_inline_and_reads_its_rollout() {
     );
     let mut ctx = context(None);
     ctx.started_at = 1_795_752_060_000; // 2026-11-27T04:01:00Z
+    // The fixture's rollout is web-2's: its session_meta names that workspace.
+    ctx.workspace_path = "/work/web-2".into();
     assert_eq!(
         agent.transcript_paths(&ctx).unwrap(),
-        ["/home/dev/.codex/sessions/2026/11/27"]
+        [
+            "/home/dev/.codex/sessions/2026/11/27",
+            "/home/dev/.codex/sessions/2026/11/26",
+            "/home/dev/.codex/sessions/2026/11/28"
+        ]
     );
 
     let rollout = codex_fixture();

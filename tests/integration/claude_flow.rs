@@ -11,6 +11,8 @@ use std::process::Command;
 fn claude_fixture() -> Fixture {
     let mut f = Fixture::new("");
     f.path_prefix = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bin"));
+    // The real Claude Code refuses to bypass permissions as root without it.
+    f.extra_env.push(("IS_SANDBOX".into(), "1".into()));
     f.env.write_config(&format!(
         "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: claude-code\n",
         f.clone.display()
@@ -85,4 +87,76 @@ fn without_hooks_the_transcript_tells_the_state() {
         s["activity"] == "ready" && s["activitySource"] == "transcript"
     });
     assert!(session(&f, "web-1")["reportedActivity"].is_null());
+}
+
+#[test]
+fn bypass_as_root_is_refused_before_anything_is_made_unless_sandboxed() {
+    let mut f = claude_fixture();
+    f.extra_env.retain(|(k, _)| k != "IS_SANDBOX");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let out = f.ao(&["spawn", "--prompt", "Fix the README typo"]);
+    if root {
+        assert!(!out.status.success(), "{}", describe(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("IS_SANDBOX=1") && err.contains("accept-edits"),
+            "{err}"
+        );
+        assert!(f.sessions().is_empty(), "nothing made");
+        let doctor = f.ao(&["doctor"]);
+        assert!(
+            String::from_utf8_lossy(&doctor.stdout).contains("permissions web"),
+            "{}",
+            describe(&doctor)
+        );
+        // accept-edits needs no sandbox.
+        f.env.write_config(&format!(
+            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n    agent: claude-code\n    permissions: accept-edits\n",
+            f.clone.display()
+        ));
+        let out = f.ao(&["spawn", "--prompt", "Fix the README typo"]);
+        assert!(out.status.success(), "{}", describe(&out));
+    } else {
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+}
+
+#[test]
+fn a_symlink_committed_in_the_repository_is_never_written_through() {
+    let f = claude_fixture();
+    // The attacker's repository: the hook file is a link to a file of the user's.
+    let victim = f.env.home().join("victim.json");
+    std::fs::create_dir_all(f.env.home()).unwrap();
+    std::fs::write(&victim, "the user's own file\n").unwrap();
+    std::fs::create_dir_all(f.clone.join(".claude")).unwrap();
+    std::os::unix::fs::symlink(&victim, f.clone.join(".claude/settings.local.json")).unwrap();
+    git(&f.clone, &["add", ".claude"]);
+    git(&f.clone, &["commit", "-qm", "a helpful settings file"]);
+    git(&f.clone, &["push", "-q", "origin", "main"]);
+
+    let out = f.ao(&["spawn", "--prompt", "Fix the README typo"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".claude/settings.local.json") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the user's own file\n"
+    );
+    // Rolled back: the session is recorded as errored, its worktree gone.
+    let s = session(&f, "web-1");
+    assert_eq!(s["status"], "errored", "{s}");
+    assert!(
+        !f.env
+            .dir
+            .path()
+            .join("data/ao/worktrees/web/web-1")
+            .exists(),
+        "no worktree left"
+    );
 }

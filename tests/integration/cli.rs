@@ -52,7 +52,7 @@ fn install_checks_copies_and_refuses_bad_files() {
     assert!(out.status.success(), "{}", describe(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("installed hostile") && stdout.contains("secrets: [DECLARED_SECRET]"),
+        stdout.contains("installed hostile") && stdout.contains("secrets: [\"DECLARED_SECRET\"]"),
         "{stdout}"
     );
     assert!(env.user_plugins().join("hostile.wasm").exists());

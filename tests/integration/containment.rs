@@ -165,9 +165,10 @@ fn undeclared_or_ungranted_secrets_are_denied() {
         ..InstanceSettings::default()
     };
     let grant_all = Grant {
-        secrets: vec!["DECLARED_SECRET".into(), "OTHER".into()],
+        secrets: vec!["OTHER".into()],
         ..Grant::default()
-    };
+    }
+    .readable("DECLARED_SECRET");
     let mut plugin = hostile().instantiate(settings(grant_all));
     // Not declared in the manifest: denied even though granted.
     let err = call(&mut plugin, "secret", "OTHER").unwrap_err();
@@ -175,7 +176,7 @@ fn undeclared_or_ungranted_secrets_are_denied() {
         matches!(err.plugin_error(), Some(PluginError::Denied(_))),
         "{err}"
     );
-    // Declared and granted: the plugin may read it (and reports only its length).
+    // Declared and granted readable: the plugin may read it (and reports only its length).
     let err = call(&mut plugin, "secret", "DECLARED_SECRET").unwrap_err();
     assert!(
         err.to_string().contains("secret has 12 characters"),

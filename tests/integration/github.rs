@@ -46,10 +46,11 @@ fn github(server: &FakeGitHub, kv_dir: &Path, extra: Value) -> Gh {
         settings,
         grant: Grant {
             http: vec![server.host()],
-            secrets: vec!["GITHUB_TOKEN".into(), "GITHUB_WEBHOOK_SECRET".into()],
+            secrets: vec!["GITHUB_TOKEN".into()],
             kv: true,
             ..Grant::default()
-        },
+        }
+        .readable("GITHUB_WEBHOOK_SECRET"),
         secrets: arc(MapSecrets(
             [
                 ("GITHUB_TOKEN".to_string(), TOKEN.to_string()),

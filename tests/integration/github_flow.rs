@@ -216,7 +216,7 @@ fn a_signed_webhook_makes_the_daemon_look_at_once_and_a_forged_one_is_refused() 
     let agent = f.env.dir.path().join("agent.sh");
     std::fs::write(&agent, pushing_agent("Work on GitHub issue #1")).unwrap();
     f.env.write_config(&format!(
-        "plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: [GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET], kv: true }}\n\
+        "plugins:\n  github:\n    grant: {{ http: [\"{gh_host}\"], secrets: {{ GITHUB_TOKEN: {{}}, GITHUB_WEBHOOK_SECRET: {{ read: true }} }}, kv: true }}\n\
          projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
          \x20   agentConfig:\n      command: [sh, {agent}]\n\
          \x20   tracker: {{ plugin: github, apiUrl: \"{api}\" }}\n\

@@ -39,10 +39,11 @@ fn gitlab(server: &FakeGitLab, kv_dir: &Path, extra: Value) -> Gl {
         settings,
         grant: Grant {
             http: vec![server.host()],
-            secrets: vec!["GITLAB_TOKEN".into(), "GITLAB_WEBHOOK_SECRET".into()],
+            secrets: vec!["GITLAB_TOKEN".into()],
             kv: true,
             ..Grant::default()
-        },
+        }
+        .readable("GITLAB_WEBHOOK_SECRET"),
         secrets: arc(MapSecrets(
             [
                 ("GITLAB_TOKEN".to_string(), TOKEN.to_string()),

@@ -17,7 +17,7 @@ const REPO: &str = "acme/platform/web";
 
 fn config(f: &Fixture, gl: &FakeGitLab, agent: &Path, extra_scm: &str) -> String {
     format!(
-        "plugins:\n  gitlab:\n    grant: {{ http: [\"{host}\"], secrets: [GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET], kv: true }}\n\
+        "plugins:\n  gitlab:\n    grant: {{ http: [\"{host}\"], secrets: {{ GITLAB_TOKEN: {{}}, GITLAB_WEBHOOK_SECRET: {{ read: true }} }}, kv: true }}\n\
          \x20   limits: {{ httpTimeoutMs: 1500 }}\n\
          reactions:\n  approved-and-green: {{ action: auto-merge }}\n\
          projects:\n  web:\n    path: {path}\n    repo: {REPO}\n    sessionPrefix: web\n    agent: custom\n\
@@ -112,12 +112,13 @@ fn a_gitlab_issue_becomes_a_merged_mr_with_a_pipeline_and_review_and_the_issue_i
         40,
         || input().contains("CI failed on your pull request"),
     );
+    // The stand-in agent commits and pushes on the message's first line
+    // before it reads the rest, so the quoted log arrives a moment later.
+    wait_for("the end of the job's log in the agent's input", 20, || {
+        input().contains("test redirect_after_login ... FAILED")
+    });
     let told = input();
-    assert!(told.contains("test"), "names the failing job: {told}");
-    assert!(
-        told.contains("test redirect_after_login ... FAILED"),
-        "quotes the end of the job's log: {told}"
-    );
+    assert!(told.contains("Failing: test"), "names the failing job: {told}");
     wait_for("the agent's fix", 20, || {
         f.origin_log("feat/issue-1").contains("agent: make CI pass")
     });

@@ -72,6 +72,30 @@ impl Drop for Fixture {
             .args(["-L", "ao-test", "kill-server"])
             .env("TMUX_TMPDIR", &self.tmux_dir)
             .output();
+        // PTY supervisors outlive every command by design: end this
+        // fixture's (by the pids they recorded, if still theirs).
+        let runtime = self.env.dir.path().join("data/ao/runtime");
+        for entry in std::fs::read_dir(runtime).into_iter().flatten().flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            let Ok(state) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if let Some(pid) = state["supervisor_pid"].as_u64()
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("runtime-supervisor"))
+            {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                if let Some(program) = state["pid"].as_u64() {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", "--", &format!("-{program}")])
+                        .status();
+                }
+            }
+        }
     }
 }
 
@@ -150,6 +174,12 @@ impl Fixture {
     }
 
     pub fn ao(&self, args: &[&str]) -> std::process::Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// `ao ARGS` in this fixture's environment, not yet started (for
+    /// commands run in parallel or killed midway).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = self.env.command();
         // The worktree's commits need an identity; HOME is isolated.
         cmd.env("AO_TMUX_SOCKET", "ao-test")
@@ -163,7 +193,13 @@ impl Fixture {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", prefix.display()));
         }
-        cmd.args(args).output().unwrap()
+        cmd.args(args);
+        cmd
+    }
+
+    /// ao's data directory in this fixture.
+    pub fn data(&self) -> PathBuf {
+        self.env.dir.path().join("data/ao")
     }
 
     /// `ao start` in this fixture's environment, a cycle every

@@ -45,8 +45,12 @@ fn the_process_runtime_runs_agents_without_tmux_and_outlives_the_commands_that_s
     assert!(out.status.success(), "{}", describe(&out));
     eventually("the socket to go", || !socket.exists());
     assert_eq!(f.sessions()[0]["alive"], false);
-    // Restore brings it back in the same runtime.
+    // Restore brings it back in the same runtime (an ended session only
+    // when asked to reopen it).
     let out = f.ao(&["session", "restore", "web-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--reopen"));
+    let out = f.ao(&["session", "restore", "web-1", "--reopen"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(only_session(&f)["alive"], true);
     assert!(

@@ -51,7 +51,18 @@ impl AoEnv {
         self.dir.path().join("config/ao/plugins")
     }
 
+    /// Writes the config the tests' `ao` finds and trusts it, as its user
+    /// would (`ao trust`): a config in a working directory is a
+    /// repository's, whose grants apply only once trusted.
     pub fn write_config(&self, yaml: &str) -> PathBuf {
+        let path = self.write_untrusted_config(yaml);
+        // An invalid config cannot be trusted; the test is about its error.
+        let _ = self.run(&["trust"]);
+        path
+    }
+
+    /// Writes the config without trusting it (as a cloned repository has it).
+    pub fn write_untrusted_config(&self, yaml: &str) -> PathBuf {
         let path = self.work().join("agent-orchestrator.yaml");
         std::fs::write(&path, yaml).unwrap();
         path

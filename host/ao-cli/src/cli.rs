@@ -105,10 +105,32 @@ pub enum Command {
     /// List, attach to, restore and kill sessions.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// Trust the repository's agent-orchestrator.yaml and .ao/plugins/ as
+    /// they are now: their plugins, grants, limits, notifiers and commands
+    /// take effect. A later change to either asks again.
+    Trust {
+        /// The config file, or a directory to look for it from (default:
+        /// the config this command would use).
+        path: Option<PathBuf>,
+        /// Forget the trust in this config instead.
+        #[arg(long, conflicts_with = "list")]
+        revoke: bool,
+        /// List the configs you trust.
+        #[arg(long)]
+        list: bool,
+    },
     /// Check that everything ao needs is in place (git, tmux, agent CLIs, config, plugins), with fixes.
     Doctor {
         #[arg(long)]
         json: bool,
+        /// Repair a damaged state database: the damaged file is kept aside;
+        /// what SQLite can still read is salvaged, else the newest automatic
+        /// backup is restored, else a new database is made.
+        #[arg(long)]
+        repair: bool,
+        /// With --repair: restore this backup (see `<data>/backups/`).
+        #[arg(long, requires = "repair", value_name = "BACKUP")]
+        from: Option<PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(visible_alias = "completion")]
@@ -149,6 +171,10 @@ pub enum PluginCommand {
         /// Replace an installed plugin of the same name.
         #[arg(long)]
         force: bool,
+        /// Allow the plugin to take the name of a plugin built into ao (it
+        /// then runs wherever a config names that plugin).
+        #[arg(long)]
+        replace: bool,
     },
     /// Write a ready-to-build plugin project (with a README and a test) into ./NAME.
     New {
@@ -245,6 +271,10 @@ pub struct StatusArgs {
     /// Redraw every few seconds until interrupted.
     #[arg(long, short)]
     pub watch: bool,
+    /// Also sessions and queued tasks of projects not in this config
+    /// (another repository's, sharing the data directory).
+    #[arg(long)]
+    pub all_projects: bool,
     /// Seconds between redraws with --watch.
     #[arg(long, default_value_t = 2, value_name = "SECS")]
     pub interval: u64,
@@ -320,7 +350,12 @@ pub enum SessionCommand {
         force: bool,
     },
     /// Bring back a session whose agent died or was killed (re-creates its worktree if needed).
-    Restore { session: String },
+    Restore {
+        session: String,
+        /// Start an ended session (merged, killed, cleaned up) again.
+        #[arg(long)]
+        reopen: bool,
+    },
     /// Attach your terminal to a session (tmux: detach with Ctrl-b d; process: Ctrl-]).
     Attach { session: String },
     /// Attach an existing PR to a session: its branch is checked out in the

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod context;
 mod error;
+mod logfile;
 mod ui;
 
 use clap::Parser;
@@ -43,6 +44,16 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("AO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    if let Some(log) = logfile::DaemonLog::from_env() {
+        // A detached daemon: timestamps, and a log that is rotated.
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(log)
+            .with_ansi(false)
+            .with_target(false)
+            .init();
+        return;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

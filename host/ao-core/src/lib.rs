@@ -6,8 +6,13 @@
 //! before anything runs.
 
 pub mod config;
+pub mod lock;
 pub mod paths;
+pub mod private;
+pub mod private_fs;
+pub mod process;
 pub mod state;
+pub mod trust;
 
 pub use config::{Config, ConfigError};
 pub use paths::Paths;

@@ -15,6 +15,7 @@
 //! - [`claim`]: attaching an existing PR to a session.
 
 pub mod claim;
+pub mod deliveries;
 pub mod facts;
 pub mod local_scm;
 pub mod local_tracker;

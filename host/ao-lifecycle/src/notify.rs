@@ -1,16 +1,41 @@
 //! Telling people: an event goes to the notifiers routed for its priority
-//! (`notificationRouting`, else `defaults.notifiers`, else all). A notifier
-//! that fails is logged; the loop goes on.
+//! (`notificationRouting`, else `defaults.notifiers`, else all). Each
+//! notifier runs on its own thread with its own queue, so a slow or stuck
+//! one never delays another, nor the lifecycle loop. A notifier that fails
+//! is logged; the loop goes on.
 
 use ao_plugin_host::PluginInstance;
 use ao_plugin_host::bindings::v0_1::{Event, Priority};
 use ao_sessions::SessionManager;
 use std::collections::HashMap;
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 
-/// Notifier instances, made on first use and reused.
+/// Events waiting for one notifier; more are dropped (and logged) rather
+/// than piling up behind a notifier that does not answer.
+const QUEUE: usize = 64;
+
+/// Notifier workers, started on first use and reused.
 #[derive(Default)]
 pub struct Notifiers {
-    instances: HashMap<String, PluginInstance>,
+    workers: HashMap<String, SyncSender<Event>>,
+}
+
+/// Runs one notifier's instance on its own thread until the loop ends.
+fn start_worker(name: &str, mut instance: PluginInstance) -> Option<SyncSender<Event>> {
+    let (tx, rx) = sync_channel::<Event>(QUEUE);
+    let label = name.to_string();
+    std::thread::Builder::new()
+        .name(format!("ao-notify-{name}"))
+        .spawn(move || {
+            for event in rx {
+                if let Err(e) = instance.notify(&event) {
+                    tracing::warn!("notifier {label} failed: {e}");
+                }
+            }
+        })
+        .map_err(|e| tracing::warn!("notifier {name}: cannot start its thread: {e}"))
+        .ok()?;
+    Some(tx)
 }
 
 /// One thing to tell people.
@@ -34,7 +59,7 @@ fn priority(name: &str) -> Priority {
 }
 
 impl Notifiers {
-    /// Sends `notice`; returns how many notifiers took it.
+    /// Queues `notice` for its notifiers; returns how many took it.
     pub fn send(&mut self, manager: &SessionManager, notice: &Notice) -> usize {
         let event = Event {
             id: format!(
@@ -61,29 +86,37 @@ impl Notifiers {
             .collect();
         let mut delivered = 0;
         for target in targets {
-            if !self.instances.contains_key(&target.name) {
-                match manager.instantiate(
+            if !self.workers.contains_key(&target.name) {
+                let instance = match manager.instantiate(
                     &target.plugin,
                     "notifier",
                     &target.name,
                     target.settings.clone(),
                 ) {
-                    Ok(i) => {
-                        self.instances.insert(target.name.clone(), i);
-                    }
+                    Ok(i) => i,
                     Err(e) => {
                         tracing::warn!("notifier {}: {e}", target.name);
                         continue;
                     }
-                }
+                };
+                let Some(worker) = start_worker(&target.name, instance) else {
+                    continue;
+                };
+                self.workers.insert(target.name.clone(), worker);
             }
-            let instance = self
-                .instances
-                .get_mut(&target.name)
-                .expect("inserted above");
-            match instance.notify(&event) {
+            let worker = &self.workers[&target.name];
+            match worker.try_send(event.clone()) {
                 Ok(()) => delivered += 1,
-                Err(e) => tracing::warn!("notifier {} failed: {e}", target.name),
+                Err(TrySendError::Full(_)) => tracing::warn!(
+                    "notifier {} is {QUEUE} events behind; dropped {} for {}",
+                    target.name,
+                    notice.kind,
+                    notice.session
+                ),
+                Err(TrySendError::Disconnected(_)) => {
+                    tracing::warn!("notifier {} stopped; starting it again", target.name);
+                    self.workers.remove(&target.name);
+                }
             }
         }
         tracing::info!(

@@ -148,13 +148,14 @@ impl Instances {
             .collect())
     }
 
-    /// Verifies and parses a webhook delivery; `Err` when it is not genuine.
+    /// Verifies and parses a webhook delivery; `Err` when it is not
+    /// genuine. With the event comes the delivery's id, when the SCM gives one.
     pub fn webhook(
         &mut self,
         manager: &SessionManager,
         project: &ProjectConfig,
         request: &wit::WebhookRequest,
-    ) -> Result<Option<wit::WebhookEvent>, String> {
+    ) -> Result<(Option<String>, Option<wit::WebhookEvent>), String> {
         let p = wit_project(project);
         let instance = self.get(manager, project)?;
         let verified = instance
@@ -167,11 +168,12 @@ impl Instances {
                 .reason
                 .unwrap_or_else(|| "the signature does not match".into()));
         }
-        instance
+        let event = instance
             .with_scm("parse-webhook", |store, g| {
                 g.call_parse_webhook(store, &p, request)
             })
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        Ok((verified.delivery_id, event))
     }
 
     /// Merges through the plugin (squash, as most teams do).

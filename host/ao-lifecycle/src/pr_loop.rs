@@ -27,6 +27,9 @@ pub enum WebhookError {
     NoWebhooks(String),
     #[error("{0}")]
     Rejected(String),
+    /// A genuine delivery seen before (a replay, or the SCM sending it twice).
+    #[error("delivery `{0}` was already received; ignored")]
+    Duplicate(String),
 }
 
 /// What one cycle did, for logs and tests.
@@ -53,6 +56,8 @@ pub struct PrLoop {
     /// Issues whose closing after a merge failed (the tracker was down or
     /// slow), tried again on later cycles.
     closes: Vec<PendingClose>,
+    /// Webhook deliveries acted on (replays are ignored).
+    deliveries: crate::deliveries::Deliveries,
 }
 
 /// An issue to close after its PR merged: (session, project, issue), and
@@ -142,14 +147,22 @@ impl PrLoop {
         // Plugin SCMs: sessions batched per project, one enrichment call each.
         let mut batches: HashMap<String, Vec<(Session, plugin_scm::PrInfo)>> = HashMap::new();
         for session in sessions.iter().cloned() {
-            let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
+            // Another repository's project of the same name is not ours.
+            let Some(project) = manager
+                .config
+                .projects
+                .get(&session.project_id)
+                .filter(|_| manager.owns(&session))
+                .cloned()
+            else {
                 continue;
             };
             self.live
                 .entry(project.id.clone())
                 .or_default()
                 .insert(session.id.clone());
-            if session.status == "spawning" {
+            // Under an operation, or without its workspace: not the PR's to move.
+            if session.is_held() {
                 continue;
             }
             let agent = agents[session.id.as_str()];
@@ -239,10 +252,16 @@ impl PrLoop {
         }
         // The rest: status from the agent and what their PR said last.
         for session in sessions.iter().filter(|s| !settled.contains(&s.id)) {
-            let Some(project) = manager.config.projects.get(&session.project_id).cloned() else {
+            let Some(project) = manager
+                .config
+                .projects
+                .get(&session.project_id)
+                .filter(|_| manager.owns(session))
+                .cloned()
+            else {
                 continue;
             };
-            if session.status == "spawning" {
+            if session.is_held() {
                 continue;
             }
             let status = session_status(
@@ -733,10 +752,15 @@ impl PrLoop {
         if project.scm.is_local() {
             return Err(WebhookError::NoWebhooks(project_id.to_string()));
         }
-        let event = self
+        let (delivery, event) = self
             .scm_plugins
             .webhook(manager, &project, request)
             .map_err(WebhookError::Rejected)?;
+        if let Some(id) = delivery
+            && !self.deliveries.first_time(project_id, &id)
+        {
+            return Err(WebhookError::Duplicate(id));
+        }
         let Some(event) = event else {
             return Ok(None);
         };

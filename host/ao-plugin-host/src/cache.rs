@@ -3,8 +3,10 @@
 //! Entries are keyed by the SHA-256 of the `.wasm` and by the engine's
 //! compatibility hash (wasmtime version and configuration). Deserializing
 //! compiled code is only safe for bytes we produced, so every entry carries
-//! a SHA-256 of its payload that is checked before wasmtime sees it; a
-//! corrupt, truncated or stale entry is rebuilt, never trusted.
+//! the SHA-256 of the component it was compiled from and of its payload,
+//! both checked before wasmtime sees it: a corrupt, truncated or stale
+//! entry, or another component's entry put under this one's name, is
+//! rebuilt, never run. Entries are 0600 in a 0700 directory.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-const MAGIC: &[u8; 8] = b"AOCWASM1";
+const MAGIC: &[u8; 8] = b"AOCWASM2";
 
 /// How a component was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,9 +69,10 @@ impl CompiledCache {
         let Some(path) = self.entry_path(engine, wasm) else {
             return Ok((Component::new(engine, wasm)?, CacheOutcome::Uncached));
         };
+        let source = Sha256::digest(wasm);
         let existed = path.exists();
         if existed {
-            if let Some(component) = read_verified(engine, &path) {
+            if let Some(component) = read_verified(engine, &path, &source) {
                 return Ok((component, CacheOutcome::Hit));
             }
             tracing::warn!(path = %path.display(), "compiled plugin cache entry is corrupt or stale; rebuilding");
@@ -83,7 +86,7 @@ impl CompiledCache {
                 Component::deserialize(engine, &compiled)?
             }
         };
-        if let Err(e) = write_entry(&path, &compiled) {
+        if let Err(e) = write_entry(&path, &source, &compiled) {
             tracing::warn!(path = %path.display(), error = %e, "cannot write compiled plugin cache");
         }
         Ok((
@@ -97,29 +100,38 @@ impl CompiledCache {
     }
 }
 
-fn read_verified(engine: &Engine, path: &Path) -> Option<Component> {
+fn read_verified(engine: &Engine, path: &Path, source: &[u8]) -> Option<Component> {
     let bytes = fs::read(path).ok()?;
-    if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
+    if bytes.len() < MAGIC.len() + 64 || &bytes[..MAGIC.len()] != MAGIC {
         return None;
     }
-    let (digest, payload) = bytes[MAGIC.len()..].split_at(32);
+    let (compiled_from, rest) = bytes[MAGIC.len()..].split_at(32);
+    let (digest, payload) = rest.split_at(32);
+    // Bound to its key: an entry compiled from another component (copied
+    // here under this one's name) is refused, not run as this plugin.
+    if compiled_from != source {
+        tracing::warn!(path = %path.display(), "compiled plugin cache entry was made from another component; rebuilding");
+        return None;
+    }
     if Sha256::digest(payload).as_slice() != digest {
         return None;
     }
     #[allow(unsafe_code)]
     // SAFETY: the payload is byte-for-byte what `precompile_component` wrote
-    // (checked by SHA-256 above), in a file named by this engine's
+    // (checked by SHA-256 above) for this very component (its SHA-256 is
+    // recorded in the entry), in a file named by this engine's
     // compatibility hash; wasmtime additionally checks its own header.
     unsafe {
         Component::deserialize(engine, payload).ok()
     }
 }
 
-fn write_entry(path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+fn write_entry(path: &Path, source: &[u8], compiled: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("cache entries live in a directory");
     create_private_dir(dir)?;
     let mut tmp = tempfile_in(dir)?;
     tmp.1.write_all(MAGIC)?;
+    tmp.1.write_all(source)?;
     tmp.1.write_all(&Sha256::digest(compiled))?;
     tmp.1.write_all(compiled)?;
     tmp.1.sync_all()?;
@@ -140,10 +152,14 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
     let name = format!(".tmp-{}-{:x}", std::process::id(), rand_suffix());
     let path = dir.join(name);
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&path)?;
     Ok((path, file))
 }
 

@@ -7,7 +7,28 @@
 //! request, however broad the grant.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// `read-dirs` entry that stands for the session's workspace (agent
+/// plugins): requested and granted like a directory, opened by the host
+/// only for the session a call is about.
+pub const WORKSPACE_DIR: &str = "$WORKSPACE";
+
+/// How the host may use one granted secret.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretUse {
+    /// Hosts the host may send it to, in a header it fills itself (over
+    /// https; plain http only to loopback). `None` in a grant: the grant's
+    /// own `http` hosts. Always concrete in effective capabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<String>>,
+    /// Whether the plugin may read the value itself (`secrets.get`), e.g.
+    /// to check a webhook's HMAC. Off unless granted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read: bool,
+}
 
 /// A set of capabilities (requested, granted or effective).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -16,7 +37,8 @@ pub struct Capabilities {
     /// Host patterns: `api.github.com`, `*.slack.com`, `127.0.0.1:8080`, `*`.
     #[serde(default)]
     pub http: Vec<String>,
-    /// Secret names (environment variables of ao).
+    /// Secret names (environment variables of ao); `PREFIX_*` covers a
+    /// family (agents' own keys, passed to the agent program).
     #[serde(default)]
     pub secrets: Vec<String>,
     /// Program names, looked up on PATH.
@@ -28,6 +50,10 @@ pub struct Capabilities {
     /// A private key-value store.
     #[serde(default)]
     pub kv: bool,
+    /// Per secret: where it may go and whether it may be read (grants and
+    /// effective capabilities; a manifest has none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_use: BTreeMap<String, SecretUse>,
 }
 
 /// What the user granted a plugin.
@@ -36,13 +62,82 @@ pub type Grant = Capabilities;
 impl Capabilities {
     /// The intersection of a request with a grant.
     pub fn effective(requested: &Capabilities, granted: &Grant) -> Capabilities {
+        let http = intersect(&requested.http, &granted.http, host_pattern_covers);
+        let secrets = intersect(&requested.secrets, &granted.secrets, secret_covers);
+        let secret_use = secrets
+            .iter()
+            .map(|name| {
+                let grant = granted.use_of(name);
+                let hosts = grant.hosts.clone().unwrap_or_else(|| granted.http.clone());
+                let usable = SecretUse {
+                    hosts: Some(hosts),
+                    read: grant.read,
+                };
+                (name.clone(), usable)
+            })
+            .collect();
         Capabilities {
-            http: intersect(&requested.http, &granted.http, host_pattern_covers),
-            secrets: intersect(&requested.secrets, &granted.secrets, |a, b| a == b),
+            http,
+            secrets,
             programs: intersect(&requested.programs, &granted.programs, |a, b| a == b),
             read_dirs: intersect(&requested.read_dirs, &granted.read_dirs, dir_covers),
             kv: requested.kv && granted.kv,
+            secret_use,
         }
+    }
+
+    /// How a granted secret may be used: its own entry, else that of a
+    /// `PREFIX_*` entry covering it, else the defaults (the grant's hosts,
+    /// not readable).
+    pub fn use_of(&self, name: &str) -> SecretUse {
+        self.secret_use
+            .get(name)
+            .or_else(|| {
+                self.secret_use
+                    .iter()
+                    .find(|(pattern, _)| secret_covers(pattern, name))
+                    .map(|(_, u)| u)
+            })
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Marks a granted secret readable by the plugin (`secrets.get`).
+    pub fn readable(mut self, name: &str) -> Self {
+        if !self.secrets.iter().any(|s| s == name) {
+            self.secrets.push(name.to_string());
+        }
+        self.secret_use.entry(name.to_string()).or_default().read = true;
+        self
+    }
+
+    /// Binds a granted secret to `hosts`.
+    pub fn secret_for_hosts(mut self, name: &str, hosts: &[&str]) -> Self {
+        if !self.secrets.iter().any(|s| s == name) {
+            self.secrets.push(name.to_string());
+        }
+        self.secret_use.entry(name.to_string()).or_default().hosts =
+            Some(hosts.iter().map(|h| h.to_string()).collect());
+        self
+    }
+
+    /// Whether a request to `scheme://host:port` may carry the secret
+    /// `name` in a header the host fills: a granted host of the secret, over
+    /// https (or plain http to a loopback address).
+    pub fn secret_may_go_to(&self, name: &str, scheme: &str, host: &str, port: u16) -> bool {
+        let secure = scheme == "https" || (scheme == "http" && is_loopback_host(host));
+        secure
+            && self
+                .use_of(name)
+                .hosts
+                .unwrap_or_default()
+                .iter()
+                .any(|p| host_matches(p, host, port))
+    }
+
+    /// Whether the workspace of the session is readable.
+    pub fn reads_workspace(&self) -> bool {
+        self.read_dirs.iter().any(|d| d == WORKSPACE_DIR)
     }
 
     /// Whether a request to `host` (and `port`) is allowed.
@@ -52,7 +147,7 @@ impl Capabilities {
 
     /// Whether the secret `name` is allowed.
     pub fn allows_secret(&self, name: &str) -> bool {
-        self.secrets.iter().any(|s| s == name)
+        self.secrets.iter().any(|s| secret_covers(s, name))
     }
 
     /// Whether the program `name` is allowed.
@@ -60,10 +155,12 @@ impl Capabilities {
         self.programs.iter().any(|p| p == name)
     }
 
-    /// Read-only directories, with `~` expanded against `home`.
+    /// Read-only directories, with `~` expanded against `home` (the
+    /// workspace stand-in is not a path and is left out).
     pub fn read_dir_paths(&self, home: Option<&Path>) -> Vec<PathBuf> {
         self.read_dirs
             .iter()
+            .filter(|d| *d != WORKSPACE_DIR)
             .filter_map(|d| expand_home(d, home))
             .collect()
     }
@@ -103,6 +200,28 @@ fn intersect(
         }
     }
     out
+}
+
+/// Whether the secret name or `PREFIX_*` pattern `outer` covers `inner`.
+pub fn secret_covers(outer: &str, inner: &str) -> bool {
+    if outer == inner {
+        return true;
+    }
+    match outer.strip_suffix('*') {
+        Some(prefix) if !prefix.is_empty() => {
+            inner.starts_with(prefix) && inner.len() > prefix.len()
+        }
+        _ => false,
+    }
+}
+
+/// `localhost`, `127.x.y.z`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether the requested pattern `outer` covers the granted pattern `inner`.

@@ -52,6 +52,23 @@ pub struct Discovered {
     pub default_grant: Grant,
     /// The origin of a plugin of the same name that this one overrides.
     pub overrides: Option<String>,
+    /// It takes the name of a plugin built into ao: every config that names
+    /// that plugin (a notifier `slack`, `scm: github`) runs this one.
+    pub shadows_builtin: bool,
+}
+
+impl Discovered {
+    /// A one-line warning when this plugin shadows a built-in one.
+    pub fn shadow_warning(&self) -> Option<String> {
+        self.shadows_builtin.then(|| {
+            format!(
+                "plugin `{}` from {} replaces the built-in plugin of that name: every config naming `{}` runs it",
+                self.plugin.manifest().name,
+                self.source,
+                self.plugin.manifest().name
+            )
+        })
+    }
 }
 
 /// A plugin file that could not be loaded.
@@ -130,11 +147,15 @@ impl Catalog {
         match loaded {
             Ok(plugin) => {
                 let name = plugin.manifest().name.clone();
-                let overrides = self
+                let replaced = self
                     .plugins
                     .iter()
                     .position(|d| d.plugin.manifest().name == name)
-                    .map(|i| self.plugins.remove(i).plugin.origin().to_string());
+                    .map(|i| self.plugins.remove(i));
+                let shadows_builtin = replaced
+                    .as_ref()
+                    .is_some_and(|d| d.source == PluginSource::Builtin || d.shadows_builtin);
+                let overrides = replaced.map(|d| d.plugin.origin().to_string());
                 if let Some(previous) = &overrides {
                     tracing::info!(
                         "plugin `{name}` from {} overrides {previous}",
@@ -146,6 +167,7 @@ impl Catalog {
                     source,
                     default_grant,
                     overrides,
+                    shadows_builtin,
                 });
             }
             Err(error) => {

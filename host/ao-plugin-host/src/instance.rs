@@ -68,6 +68,7 @@ impl LoadedPlugin {
 
         let mut linker: Linker<HostState> = Linker::new(engine.engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .and_then(|()| crate::wasi_sleep::add_to_linker(&mut linker))
             .and_then(|()| {
                 HostView::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             })
@@ -249,6 +250,7 @@ fn new_store(
         http_agent: services::http::new_agent(),
         home: settings.home.clone(),
         clock: settings.clock.clone(),
+        log_budget: crate::budget::LogBudget::default(),
         wasi: wasi.build(),
         table: wasmtime::component::ResourceTable::new(),
     };
@@ -319,16 +321,33 @@ fn read_manifest(loaded: &Loaded) -> Result<Manifest, LoadError> {
         .plugin
         .call_get_manifest(&mut store)
         .map_err(|e| fail(classify(&e, &store).1))?;
+    store.data_mut().log_dropped_summary();
     Ok(Manifest::from_wit(manifest))
+}
+
+/// A contract error with its text as ao may show it.
+fn sanitize_error(error: wit::PluginError, state: &HostState) -> wit::PluginError {
+    use wit::PluginError as E;
+    let clean = |m: String| state.sanitize(&m);
+    match error {
+        E::Auth(m) => E::Auth(clean(m)),
+        E::NotFound(m) => E::NotFound(clean(m)),
+        E::RateLimited(r) => E::RateLimited(wit::RateLimit {
+            retry_after_ms: r.retry_after_ms,
+            message: clean(r.message),
+        }),
+        E::Transient(m) => E::Transient(clean(m)),
+        E::InvalidInput(m) => E::InvalidInput(clean(m)),
+        E::Denied(m) => E::Denied(clean(m)),
+        E::Unsupported(m) => E::Unsupported(clean(m)),
+        E::Other(m) => E::Other(clean(m)),
+    }
 }
 
 /// Names a trap: (kind, one-line detail including the plugin's stderr).
 fn classify(error: &wasmtime::Error, store: &Store<HostState>) -> (CallErrorKind, String) {
     let state = store.data();
-    let stderr = String::from_utf8_lossy(&state.stderr.contents())
-        .trim()
-        .to_string();
-    let stderr = state.redact(&stderr);
+    let stderr = state.sanitize(String::from_utf8_lossy(&state.stderr.contents()).trim());
     let with_stderr = |base: String| {
         if stderr.is_empty() {
             base
@@ -358,7 +377,10 @@ fn classify(error: &wasmtime::Error, store: &Store<HostState>) -> (CallErrorKind
             "call stack exhausted (runaway recursion)".into(),
         ),
         Some(trap) => (CallErrorKind::Trap, with_stderr(format!("{trap}"))),
-        None => (CallErrorKind::Trap, with_stderr(format!("{error:#}"))),
+        None => (
+            CallErrorKind::Trap,
+            with_stderr(state.sanitize(&format!("{error:#}"))),
+        ),
     }
 }
 
@@ -393,31 +415,46 @@ impl PluginInstance {
         }
     }
 
-    /// Runs one export call inside the sandbox, with a fresh deadline.
+    /// Runs one export call inside the sandbox, with a fresh deadline that
+    /// covers (re)instantiation too.
     fn call<R>(
         &mut self,
         call: &str,
         f: impl FnOnce(&mut Store<HostState>, &Guests) -> wasmtime::Result<Result<R, wit::PluginError>>,
     ) -> Result<R, CallError> {
+        let timeout = self.settings.limits.call_timeout;
+        let started = Instant::now();
         if self.live.is_none() {
             let label = self.label();
             let loaded = &self.plugin.inner;
             let mut store = new_store(loaded, &self.settings, &self.effective, &label)
                 .map_err(|e| self.error(call, CallErrorKind::Instantiate, e))?;
-            let guests = loaded
-                .instantiate_guests(&mut store)
-                .map_err(|e| self.error(call, CallErrorKind::Instantiate, format!("{e:#}")))?;
+            store.data_mut().deadline = started + timeout;
+            let guests = match loaded.instantiate_guests(&mut store) {
+                Ok(guests) => guests,
+                Err(e) => {
+                    // A start function that runs out the clock says so.
+                    let detail = match classify(&e, &store) {
+                        (CallErrorKind::Timeout, detail) => detail,
+                        _ => store.data().sanitize(&format!("{e:#}")),
+                    };
+                    return Err(self.error(call, CallErrorKind::Instantiate, detail));
+                }
+            };
             self.live = Some(Live { store, guests });
         }
         let live = self.live.as_mut().expect("created above");
-        let timeout = self.settings.limits.call_timeout;
-        live.store.data_mut().deadline = Instant::now() + timeout;
-        live.store.set_epoch_deadline(PluginEngine::ticks(timeout));
+        let left = timeout.saturating_sub(started.elapsed());
+        live.store.data_mut().deadline = started + timeout;
+        live.store.set_epoch_deadline(PluginEngine::ticks(left));
         let outcome = f(&mut live.store, &live.guests);
+        live.store.data_mut().log_dropped_summary();
         match outcome {
             Ok(Ok(value)) => Ok(value),
-            // The error's own words are the message (Display shows them once).
+            // The error's own words are the message (Display shows them once),
+            // redacted and capped.
             Ok(Err(plugin_error)) => {
+                let plugin_error = sanitize_error(plugin_error, live.store.data());
                 Err(self.error(call, CallErrorKind::Plugin(plugin_error), String::new()))
             }
             Err(trap) => {

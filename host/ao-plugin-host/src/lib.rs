@@ -8,7 +8,9 @@
 //! - [`cache`]: compiled code on disk, verified before it is trusted
 //! - [`manifest`] and [`capability`]: what a plugin asks for, what it gets
 //! - [`instance`]: one sandboxed `Store` per plugin instance, with a per-call
-//!   deadline, a memory cap, and replacement after any trap
+//!   deadline (WASI sleeps included), a memory cap, and replacement after
+//!   any trap
+//! - [`budget`]: caps on the text a plugin can put in front of people
 //! - [`services`]: the host side of each `ao:plugin` import (HTTP, secrets…)
 //! - [`discovery`]: finding plugins (built-in, user directory, project)
 //!
@@ -16,6 +18,7 @@
 //! did not grant; a misbehaving plugin fails its own call and nothing else.
 
 pub mod bindings;
+pub mod budget;
 pub mod cache;
 pub mod capability;
 pub mod clock;
@@ -28,6 +31,7 @@ pub mod kv_store;
 pub mod limits;
 pub mod manifest;
 pub mod services;
+mod wasi_sleep;
 
 pub use capability::{Capabilities, Grant};
 pub use clock::Clock;

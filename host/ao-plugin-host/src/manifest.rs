@@ -40,6 +40,7 @@ impl Manifest {
                 programs: c.programs,
                 read_dirs: c.read_dirs,
                 kv: c.kv,
+                secret_use: Default::default(),
             },
         }
     }
@@ -86,13 +87,12 @@ impl Manifest {
             }
         }
         for secret in &self.requested.secrets {
+            // `NAME`, `PREFIX_*` (a family, e.g. an agent's own keys) or `*`.
+            let name = secret.strip_suffix('*').unwrap_or(secret);
             if secret != "*"
-                && !secret
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                || secret.is_empty()
+                && (name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             {
-                problems.push(format!("capabilities.secrets: `{secret}` is not a secret name (letters, digits and `_`)"));
+                problems.push(format!("capabilities.secrets: `{secret}` is not a secret name (letters, digits and `_`, or `PREFIX_*`)"));
             }
         }
         for program in &self.requested.programs {
@@ -108,10 +108,13 @@ impl Manifest {
             }
         }
         for dir in &self.requested.read_dirs {
+            if dir == crate::capability::WORKSPACE_DIR {
+                continue;
+            }
             if !(dir.starts_with('/') || dir.starts_with("~/") || dir == "~")
                 || dir.split('/').any(|p| p == "..")
             {
-                problems.push(format!("capabilities.read-dirs: `{dir}` must be an absolute path or start with `~/`, without `..`"));
+                problems.push(format!("capabilities.read-dirs: `{dir}` must be an absolute path, start with `~/` (without `..`), or be `$WORKSPACE`"));
             }
         }
         problems

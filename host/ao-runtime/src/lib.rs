@@ -52,8 +52,16 @@ pub trait Runtime: Send + Sync {
             Ok(Some(Liveness::Running))
         )
     }
+    /// Types `text` into the session (one bracketed paste when it is long or
+    /// has several lines), without pressing Enter.
+    fn type_text(&self, name: &str, text: &str) -> Result<(), RuntimeError>;
+    /// Presses Enter in the session.
+    fn press_enter(&self, name: &str) -> Result<(), RuntimeError>;
     /// Types `text` into the session and presses Enter.
-    fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError>;
+    fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
+        self.type_text(name, text)?;
+        self.press_enter(name)
+    }
     /// The last `lines` lines of the session's screen, as plain text.
     fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError>;
     /// The screens of `names` (sessions that are gone are left out).

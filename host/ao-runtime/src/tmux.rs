@@ -11,7 +11,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// Text longer than this (or with newlines) is pasted, not typed.
+/// The process runtime pastes text longer than this (or with newlines) and
+/// types the rest.
 pub const PASTE_THRESHOLD: usize = 200;
 
 /// A handle on ao's tmux server.
@@ -259,21 +260,35 @@ impl Runtime for Tmux {
         }
     }
 
-    /// Types `text` into the session and presses Enter.
-    fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
-        let target = Self::pane(name);
-        if text.len() > PASTE_THRESHOLD || text.contains('\n') {
-            let buffer = format!("ao-{name}");
-            self.run(&["load-buffer", "-b", &buffer, "-"], Some(text.as_bytes()))?;
-            // -p: bracketed paste, so the agent sees one paste, not many Enters.
-            self.run(
-                &["paste-buffer", "-d", "-p", "-b", &buffer, "-t", &target],
-                None,
-            )?;
-        } else {
-            self.run(&["send-keys", "-t", &target, "-l", text], None)?;
+    /// Types `text` into the session as one paste. Short single lines were
+    /// typed as keys once; Codex 0.171 takes fast keys as a paste burst and
+    /// swallows the Enter after them, while a bracketed paste is one event
+    /// for every agent that turns bracketed paste on (and plain text for a
+    /// program that does not).
+    fn type_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
+        if text.is_empty() {
+            return Ok(());
         }
-        self.run(&["send-keys", "-t", &target, "Enter"], None)?;
+        let buffer = format!("ao-{name}");
+        self.run(&["load-buffer", "-b", &buffer, "-"], Some(text.as_bytes()))?;
+        // -p: bracketed paste, so the agent sees one paste, not many Enters.
+        self.run(
+            &[
+                "paste-buffer",
+                "-d",
+                "-p",
+                "-b",
+                &buffer,
+                "-t",
+                &Self::pane(name),
+            ],
+            None,
+        )?;
+        Ok(())
+    }
+
+    fn press_enter(&self, name: &str) -> Result<(), RuntimeError> {
+        self.run(&["send-keys", "-t", &Self::pane(name), "Enter"], None)?;
         Ok(())
     }
 
@@ -304,24 +319,31 @@ impl Runtime for Tmux {
         names: &[String],
         lines: u32,
     ) -> Result<BTreeMap<String, String>, RuntimeError> {
-        if names.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        match self.capture_batch(names, lines) {
-            Err(RuntimeError::Tmux { .. }) => {
-                let live = self.sessions()?;
-                let wanted: Vec<String> = names
-                    .iter()
-                    .filter(|n| live.contains_key(*n))
-                    .cloned()
-                    .collect();
-                if wanted.is_empty() {
-                    return Ok(BTreeMap::new());
+        let mut screens = BTreeMap::new();
+        let mut live = None;
+        // tmux refuses a command line over its message limit: one invocation
+        // per batch of screens that fits.
+        for batch in batches(names, |name| capture_cost(name, lines)) {
+            match self.capture_batch(batch, lines) {
+                Ok(captured) => screens.extend(captured),
+                Err(RuntimeError::Tmux { .. }) => {
+                    if live.is_none() {
+                        live = Some(self.sessions()?);
+                    }
+                    let live = live.as_ref().expect("listed above");
+                    let wanted: Vec<String> = batch
+                        .iter()
+                        .filter(|n| live.contains_key(*n))
+                        .cloned()
+                        .collect();
+                    if !wanted.is_empty() {
+                        screens.extend(self.capture_batch(&wanted, lines)?);
+                    }
                 }
-                self.capture_batch(&wanted, lines)
+                Err(e) => return Err(e),
             }
-            other => other,
         }
+        Ok(screens)
     }
 
     /// Ends a session (its program gets SIGHUP).
@@ -346,6 +368,52 @@ impl Runtime for Tmux {
             Self::target(name),
         ]
     }
+}
+
+/// The most bytes of arguments ao puts in one tmux command: tmux refuses a
+/// command whose message exceeds 16 KiB; half of it leaves room for tmux's
+/// own framing of each argument.
+const COMMAND_BUDGET: usize = 8 * 1024;
+
+/// Bytes the arguments capturing one session's screen take in a batch.
+fn capture_cost(name: &str, lines: u32) -> usize {
+    // `;` display-message -p -t =NAME: MARKERNAME `;` capture-pane -p -J -t =NAME: -S -LINES
+    let target = name.len() + 3;
+    let fixed = [
+        "display-message",
+        "-p",
+        "-t",
+        ";",
+        "capture-pane",
+        "-p",
+        "-J",
+        "-t",
+        "-S",
+        ";",
+    ]
+    .iter()
+    .map(|a| a.len() + 1)
+    .sum::<usize>();
+    fixed + 2 * (target + 1) + MARKER.len() + name.len() + 1 + lines.to_string().len() + 2
+}
+
+/// `names` cut into runs whose summed `cost` stays within [`COMMAND_BUDGET`]
+/// (a single name over it still gets a batch of its own).
+fn batches(names: &[String], cost: impl Fn(&str) -> usize) -> Vec<&[String]> {
+    let mut out = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, name) in names.iter().enumerate() {
+        let c = cost(name);
+        if i > start && used + c > COMMAND_BUDGET {
+            out.push(&names[start..i]);
+            (start, used) = (i, 0);
+        }
+        used += c;
+    }
+    if start < names.len() {
+        out.push(&names[start..]);
+    }
+    out
 }
 
 /// tmux's ways of saying no server is running yet (so no sessions).

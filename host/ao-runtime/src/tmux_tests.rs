@@ -161,3 +161,57 @@ fn an_empty_server_has_no_sessions() {
             .is_empty()
     );
 }
+
+#[test]
+fn batches_stay_within_tmuxs_command_limit() {
+    let names: Vec<String> = (0..500)
+        .map(|i| format!("project-with-a-long-name-{i:05}"))
+        .collect();
+    let batches = batches(&names, |n| capture_cost(n, 50));
+    assert!(batches.len() > 1);
+    assert_eq!(batches.iter().map(|b| b.len()).sum::<usize>(), 500);
+    for batch in &batches {
+        let bytes: usize = batch.iter().map(|n| capture_cost(n, 50)).sum();
+        assert!(bytes <= COMMAND_BUDGET, "{bytes}");
+    }
+}
+
+#[test]
+fn hundreds_of_screens_with_long_names_are_all_read() {
+    // Over tmux's 16 KiB command limit in one invocation (it failed above
+    // ~165 sessions), so this needs batches.
+    let s = server();
+    let names: Vec<String> = (0..300)
+        .map(|i| format!("a-rather-long-project-{i:05}-x"))
+        .collect();
+    for name in &names {
+        s.tmux
+            .create(&LaunchSpec {
+                name: name.clone(),
+                cwd: s.dir.path().to_path_buf(),
+                argv: vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "echo up:$AO_SESSION; exec sleep 600".into(),
+                ],
+                env: vec![("AO_SESSION".into(), name.clone())],
+            })
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let screens = loop {
+        let screens = s.tmux.capture_all(&names, 5).unwrap();
+        let all_up = screens.len() == names.len()
+            && names
+                .iter()
+                .all(|n| screens[n].contains(&format!("up:{n}")));
+        if all_up || Instant::now() > deadline {
+            break screens;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(screens.len(), names.len());
+    for name in &names {
+        assert!(screens[name].contains(&format!("up:{name}")), "{name}");
+    }
+}

@@ -6,10 +6,12 @@
 use crate::SessionManager;
 use crate::launch::session_context;
 use crate::reconcile::{Activity, AgeLimits, Claim, Evidence, Source, reconcile};
-use crate::transcript::read_tail;
-use ao_core::state::{Session, now_ms};
+use crate::transcript::{Tail, candidates, read_tail};
+use ao_core::state::{AgentInfo, Session, now_ms};
+use ao_plugin_host::PluginInstance;
+use ao_plugin_host::bindings::v0_1::{SessionContext, SessionInfo};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One session's conclusion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,26 +136,109 @@ impl SessionManager {
         let mut allowed = agent
             .effective_capabilities()
             .read_dir_paths(home.as_deref());
-        allowed.push(workspace.clone());
-        if let Ok(paths) = agent.transcript_paths(&context)
-            && !paths.is_empty()
-            && let Some(tail) = read_tail(&paths, &allowed, home.as_deref().map(Path::new))
-        {
+        // The workspace only for a plugin that requests it and is granted it.
+        if agent.effective_capabilities().reads_workspace() {
+            allowed.push(workspace.clone());
+        }
+        if let Some(tail) = self.session_transcript(session, &mut agent, &context, &allowed) {
             if let Ok(Some(report)) = agent.activity_from_transcript(&context, &tail.text) {
                 evidence.transcript = Some(Claim {
                     activity: report.state.into(),
                     at: tail.modified_ms,
                 });
             }
-            if session.agent_session_id.is_none()
+            let seen = self.info_read_at.get(&session.id).copied();
+            if seen != Some(tail.modified_ms)
                 && let Ok(Some(info)) = agent.session_info(&context, &tail.text)
-                && let Some(agent_session) = info.agent_session_id
             {
-                let _ = self.store.set_agent_session_id(&session.id, &agent_session);
+                self.info_read_at
+                    .insert(session.id.clone(), tail.modified_ms);
+                self.record_agent_info(session, info);
             }
         }
         self.return_agent(&project, &name, agent);
         evidence
+    }
+}
+
+/// At most this many recent files are offered to a plugin to find its
+/// session's transcript in a shared directory.
+const TRANSCRIPT_CANDIDATES: usize = 12;
+
+impl SessionManager {
+    /// The tail of the session's transcript: the file found before, or the
+    /// newest of the plugin's paths that the plugin recognises as this
+    /// session's (its session info names an agent session), which is then
+    /// kept. A file no plugin call claims is never read as the session's.
+    fn session_transcript(
+        &mut self,
+        session: &Session,
+        agent: &mut PluginInstance,
+        context: &SessionContext,
+        allowed: &[PathBuf],
+    ) -> Option<Tail> {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(pinned) = &session.transcript_path {
+            return read_tail(std::slice::from_ref(pinned), allowed, home.as_deref());
+        }
+        let paths = agent.transcript_paths(context).ok()?;
+        // Written since shortly before the session began (clocks and
+        // start-up differ by a little).
+        let since = session.created_at - 60_000;
+        for candidate in candidates(
+            &paths,
+            allowed,
+            home.as_deref(),
+            since,
+            TRANSCRIPT_CANDIDATES,
+        ) {
+            let Some(tail) = read_tail(std::slice::from_ref(&candidate), allowed, home.as_deref())
+            else {
+                continue;
+            };
+            let claimed = agent
+                .session_info(context, &tail.text)
+                .ok()
+                .flatten()
+                .is_some_and(|info| info.agent_session_id.is_some());
+            if claimed {
+                if let Err(e) = self
+                    .store
+                    .set_transcript_path(&session.id, Some(&candidate))
+                {
+                    tracing::warn!("{}: cannot record its transcript: {e}", session.id);
+                }
+                return Some(tail);
+            }
+        }
+        None
+    }
+
+    /// Keeps what the agent's transcript says of the session: its own
+    /// session id (for resuming it), its summary or title, its cost.
+    fn record_agent_info(&mut self, session: &Session, info: SessionInfo) {
+        if session.agent_session_id.is_none()
+            && let Some(agent_session) = &info.agent_session_id
+        {
+            let _ = self.store.set_agent_session_id(&session.id, agent_session);
+        }
+        let cost = info.cost.as_ref();
+        let recorded = AgentInfo {
+            summary: info.summary.map(|s| s.chars().take(300).collect()),
+            summary_is_fallback: info.summary_is_fallback,
+            input_tokens: cost.map(|c| i64::from(c.input_tokens)),
+            output_tokens: cost.map(|c| i64::from(c.output_tokens)),
+            // Cents are enough, and keep the stored value from churning.
+            cost_usd: cost.map(|c| (c.estimated_cost_usd * 10_000.0).round() / 10_000.0),
+        };
+        if recorded != session.agent_info
+            && let Err(e) = self.store.set_agent_info(&session.id, &recorded)
+        {
+            tracing::warn!(
+                "{}: cannot record the agent's summary and cost: {e}",
+                session.id
+            );
+        }
     }
 }
 

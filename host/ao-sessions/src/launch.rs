@@ -2,10 +2,11 @@
 //! hook files written into the workspace, and the environment ao adds.
 
 use ao_core::Paths;
-use ao_core::config::ProjectConfig;
+use ao_core::config::{Permissions, ProjectConfig};
 use ao_plugin_host::PluginInstance;
 use ao_plugin_host::bindings::v0_1::{LaunchConfig, PermissionMode, Project, SessionContext};
-use std::path::{Component, Path};
+use ao_workspace::host_files;
+use std::path::Path;
 
 /// What an agent plugin is told about a running session.
 pub(crate) fn session_context(
@@ -20,6 +21,15 @@ pub(crate) fn session_context(
         agent_session_id,
         started_at,
         home_dir: std::env::var("HOME").unwrap_or_default(),
+    }
+}
+
+/// The contract's word for the project's `permissions:`.
+fn permission_mode(permissions: Permissions) -> PermissionMode {
+    match permissions {
+        Permissions::Bypass => PermissionMode::Permissionless,
+        Permissions::AcceptEdits => PermissionMode::AutoEdit,
+        Permissions::Default => PermissionMode::Default,
     }
 }
 
@@ -42,7 +52,7 @@ pub(crate) fn launch_config(
         workspace_path: path.display().to_string(),
         issue_id: issue,
         prompt,
-        permissions: PermissionMode::Permissionless,
+        permissions: permission_mode(project.permissions),
         model: project
             .agent_config
             .get("model")
@@ -55,25 +65,26 @@ pub(crate) fn launch_config(
 }
 
 /// Writes the plugin's hook files (e.g. Claude Code settings that call
-/// `ao report`) into the workspace; a path escaping it is refused.
+/// `ao report`) into the workspace, never through a link, and keeps them out
+/// of git (`info/exclude`): they are ao's, not the user's work.
 pub(crate) fn write_hooks(
     agent: &mut PluginInstance,
     context: &SessionContext,
     workspace: &Path,
 ) -> Result<(), String> {
-    for hook in agent.workspace_hooks(context).map_err(|e| e.to_string())? {
-        let rel = Path::new(&hook.path);
-        if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir)) {
-            return Err(format!(
-                "hook file `{}` would escape the workspace",
-                hook.path
-            ));
-        }
-        let target = workspace.join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&target, &hook.content).map_err(|e| e.to_string())?;
+    let hooks = agent.workspace_hooks(context).map_err(|e| e.to_string())?;
+    for hook in &hooks {
+        host_files::write_no_follow(
+            workspace,
+            &hook.path,
+            hook.content.as_bytes(),
+            hook.executable,
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let paths: Vec<&str> = hooks.iter().map(|h| h.path.as_str()).collect();
+    if !paths.is_empty() {
+        host_files::exclude_from_git(workspace, &paths).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -116,4 +127,19 @@ pub(crate) fn environment(
         }
     }
     Ok(env)
+}
+
+/// Why an agent CLI would refuse the launch ao is about to make, in words
+/// that end with the fix; `None` when it should start. These are facts about
+/// the CLIs themselves that a plugin cannot see (who ao runs as, the
+/// environment); spawn, restore and `ao doctor` share them.
+pub fn launch_refusal(agent: &str, permissions: Permissions) -> Option<String> {
+    let root = rustix::process::geteuid().is_root();
+    let sandbox = std::env::var("IS_SANDBOX").is_ok_and(|v| v == "1");
+    (agent == "claude-code" && permissions == Permissions::Bypass && root && !sandbox).then(|| {
+        "Claude Code refuses to skip permissions (`permissions: bypass`) when run as root; \
+         run ao as a normal user, or set `permissions: accept-edits`, or — only on a \
+         disposable machine or container — export IS_SANDBOX=1 before starting ao"
+            .to_string()
+    })
 }

@@ -14,25 +14,35 @@
 //! [`reconcile`]).
 
 mod activity;
+pub mod agent_env;
+mod deliver;
 mod end;
 mod issue_tracker;
 mod launch;
 mod manager;
 mod prompt;
 mod queue;
+mod reality;
 pub mod reconcile;
+mod recover;
 mod restore;
 mod runtimes;
 mod send;
 mod spawn;
+pub mod steps;
+mod terminal;
 pub mod transcript;
 
 pub use activity::Observed;
 pub use end::CleanupCandidate;
 pub use issue_tracker::{default_issue_branch, is_valid_branch, wit_project};
+pub use launch::launch_refusal;
 pub use manager::{Progress, SessionManager, SettingsFor};
 pub use prompt::compose_prompt;
 pub use queue::Submitted;
+pub use reality::Drift;
+pub use recover::Recovered;
+pub use restore::RestoreOptions;
 pub use runtimes::Runtimes;
 pub use send::Sent;
 pub use spawn::SpawnRequest;

@@ -28,11 +28,16 @@ pub struct SessionManager {
     settings_for: SettingsFor,
     /// Agent plugin instances, one per (project, agent), reused across calls.
     agents: HashMap<(String, String), PluginInstance>,
+    /// The transcript version (its mtime) whose session info was last read,
+    /// per session: the info is read again only when the transcript moved.
+    pub(crate) info_read_at: HashMap<String, i64>,
     pub(crate) progress: Progress,
     /// How long to wait for a post-launch agent to be ready for its prompt.
     pub ready_timeout: Duration,
     /// How long `send` waits for a busy agent before typing anyway.
     pub busy_timeout: Duration,
+    /// The config file, canonical: projects are keyed by it.
+    config_key: Option<String>,
 }
 
 impl SessionManager {
@@ -44,7 +49,18 @@ impl SessionManager {
         catalog: Catalog,
         settings_for: SettingsFor,
     ) -> Self {
+        let config_key = config
+            .source
+            .as_ref()
+            .and_then(|s| s.file.as_ref())
+            .map(|f| {
+                f.canonicalize()
+                    .unwrap_or_else(|_| f.clone())
+                    .display()
+                    .to_string()
+            });
         SessionManager {
+            config_key,
             config,
             paths,
             store,
@@ -52,6 +68,7 @@ impl SessionManager {
             catalog,
             settings_for,
             agents: HashMap::new(),
+            info_read_at: HashMap::new(),
             progress: Box::new(|_| {}),
             ready_timeout: Duration::from_secs(15),
             busy_timeout: Duration::from_secs(600),
@@ -62,6 +79,26 @@ impl SessionManager {
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = progress;
         self
+    }
+
+    /// The config file sessions and queue entries made here are keyed by.
+    pub fn config_key(&self) -> Option<String> {
+        self.config_key.clone()
+    }
+
+    /// Whether a session (or queue entry) of `project` made with the config
+    /// at `config_path` belongs to this config: the project is configured
+    /// here and it came from this same file (or from before files were
+    /// recorded). Others belong to another repository's config: they are
+    /// kept and shown, never driven from here.
+    pub fn owns_project(&self, project: &str, config_path: Option<&str>) -> bool {
+        self.config.projects.contains_key(project)
+            && (config_path.is_none() || config_path == self.config_key.as_deref())
+    }
+
+    /// [`SessionManager::owns_project`] for a session.
+    pub fn owns(&self, session: &Session) -> bool {
+        self.owns_project(&session.project_id, session.config_path.as_deref())
     }
 
     pub(crate) fn project(&self, id: &str) -> Result<ProjectConfig, SessionError> {

@@ -5,6 +5,7 @@
 
 use crate::launch::{environment, launch_config, session_context, write_hooks};
 use crate::spawn::deliver_first_prompt;
+use crate::terminal::TerminalLock;
 use crate::{SessionError, SessionManager, compose_prompt};
 use ao_core::state::{Session, Transition};
 use ao_plugin_host::bindings::v0_1::PromptDelivery;
@@ -12,18 +13,79 @@ use ao_runtime::LaunchSpec;
 use ao_workspace::worktree::WorktreeSpec;
 use std::path::PathBuf;
 
+/// How to restore.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreOptions {
+    /// Start an ended session (merged, killed…) again.
+    pub reopen: bool,
+}
+
 impl SessionManager {
+    /// Restores a session whose agent is gone or whose workspace is lost.
     pub fn restore(&mut self, id: &str) -> Result<Session, SessionError> {
+        self.restore_with(id, RestoreOptions::default())
+    }
+
+    /// [`SessionManager::restore`]: ended sessions only with `reopen`, and
+    /// only while `maxConcurrentSessions` has a free slot.
+    pub fn restore_with(
+        &mut self,
+        id: &str,
+        options: RestoreOptions,
+    ) -> Result<Session, SessionError> {
+        self.restore_inner(id, options, None)
+    }
+
+    /// `terminal`: the session's terminal lock, when the caller (send)
+    /// already holds it.
+    pub(crate) fn restore_inner(
+        &mut self,
+        id: &str,
+        options: RestoreOptions,
+        terminal: Option<&TerminalLock>,
+    ) -> Result<Session, SessionError> {
         let session = self.store.session(id)?;
-        if self.is_alive(&session) {
+        if matches!(session.status.as_str(), "spawning" | "killing") {
+            return Err(SessionError::Other(format!(
+                "session {id} is {}; restore it when that is done",
+                session.status
+            )));
+        }
+        if session.is_terminal() && !options.reopen {
+            return Err(SessionError::Other(format!(
+                "session {id} has ended ({}); restoring starts its agent again: use `ao session restore {id} --reopen`",
+                session.status
+            )));
+        }
+        let workspace_lost = session.status == "workspace_lost"
+            || session
+                .workspace_path
+                .as_deref()
+                .is_some_and(|p| !std::path::Path::new(p).exists());
+        let alive = self.is_alive(&session);
+        if alive && !workspace_lost {
             return Err(SessionError::Other(format!(
                 "session {id} is running; nothing to restore"
             )));
         }
+        // An agent still running in a lost workspace is replaced (no new
+        // slot); any other restore starts one more agent.
+        if !alive && self.free_slots()? == Some(0) {
+            return Err(SessionError::Other(format!(
+                "maxConcurrentSessions ({}) agents are running; end one (`ao session kill`) or raise the limit, then restore {id}",
+                self.config.max_concurrent_sessions.unwrap_or_default()
+            )));
+        }
+        if !self.owns(&session) {
+            return Err(SessionError::UnknownProject(session.project_id.clone()));
+        }
         let project = self.project(&session.project_id)?;
         let agent_name = Self::agent_name(&session, &project);
+        if let Some(why) = crate::launch_refusal(&agent_name, project.permissions) {
+            return Err(SessionError::Other(why));
+        }
         let mut agent = self.take_agent(&project, &agent_name)?;
-        let result = self.relaunch(&session, &project, &mut agent);
+        let result = self.relaunch(&session, &project, &mut agent, terminal);
         self.return_agent(&project, &agent_name, agent);
         result
     }
@@ -33,6 +95,7 @@ impl SessionManager {
         session: &Session,
         project: &ao_core::config::ProjectConfig,
         agent: &mut ao_plugin_host::PluginInstance,
+        terminal: Option<&TerminalLock>,
     ) -> Result<Session, SessionError> {
         let id = session.id.as_str();
         let step = |step: &'static str, message: String| SessionError::Step {
@@ -110,19 +173,38 @@ impl SessionManager {
         let env = environment(agent, &launch, command.env, project, &self.paths)
             .map_err(|e| step("agent environment", e))?;
         let runtime = self.runtimes.get(&runtime_kind)?;
+        let (argv, env) =
+            crate::agent_env::launch(command.argv, env, &agent.effective_capabilities().secrets);
         runtime.create(&LaunchSpec {
             name: id.to_string(),
             cwd: path.clone(),
-            argv: command.argv,
+            argv,
             env,
         })?;
+        let own_lock;
+        let terminal = match terminal {
+            Some(held) => held,
+            None => {
+                own_lock = self.terminal_lock(id, self.ready_timeout)?;
+                &own_lock
+            }
+        };
         if fresh
             && !inline
-            && let Err(e) = deliver_first_prompt(runtime, id, agent, &prompt, self.ready_timeout)
+            && let Err(e) = deliver_first_prompt(
+                &terminal.writer(runtime),
+                id,
+                agent,
+                &prompt,
+                self.ready_timeout,
+            )
         {
             let _ = runtime.kill(id);
             return Err(step("prompt delivery", e));
         }
+        // A resumed agent may keep its transcript in a new file: found again.
+        let _ = self.store.set_transcript_path(id, None);
+        self.info_read_at.remove(id);
         Ok(self.store.transition(
             id,
             &Transition {

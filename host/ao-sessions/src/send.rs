@@ -8,6 +8,10 @@ use crate::{SessionError, SessionManager};
 use ao_core::state::{Session, Transition};
 use std::time::{Duration, Instant};
 
+/// How long a send that does not wait for a busy agent waits for another
+/// send to the same session to finish.
+const SEND_LOCK_WAIT: Duration = Duration::from_secs(30);
+
 /// How `send` went.
 #[derive(Debug)]
 pub struct Sent {
@@ -23,10 +27,19 @@ impl SessionManager {
     /// `busy_timeout`) while the agent is active, so the text does not
     /// interrupt a turn in progress.
     pub fn send(&mut self, id: &str, message: &str, wait: bool) -> Result<Sent, SessionError> {
+        // One writer per terminal, across processes; held until the text is
+        // confirmed, so concurrent messages arrive whole, one after another.
+        let lock_wait = if wait {
+            self.busy_timeout
+        } else {
+            SEND_LOCK_WAIT
+        };
+        let terminal = self.terminal_lock(id, lock_wait)?;
         let mut session = self.store.session(id)?;
+        self.refuse_unreachable(&session)?;
         let mut restored = false;
         if !self.is_alive(&session) {
-            session = self.restore(id)?;
+            session = self.restore_inner(id, crate::RestoreOptions::default(), Some(&terminal))?;
             restored = true;
         }
         let started = Instant::now();
@@ -35,12 +48,16 @@ impl SessionManager {
         }
         let waited = started.elapsed();
         let runtime = self.runtimes.of(&session)?;
-        type_and_confirm(runtime, id, message, Duration::from_secs(5)).map_err(|e| {
-            SessionError::Step {
-                id: id.to_string(),
-                step: "send",
-                message: e,
-            }
+        type_and_confirm(
+            &terminal.writer(runtime),
+            id,
+            message,
+            Duration::from_secs(5),
+        )
+        .map_err(|e| SessionError::Step {
+            id: id.to_string(),
+            step: "send",
+            message: e,
         })?;
         let session = self.store.transition(
             id,

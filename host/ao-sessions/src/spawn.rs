@@ -2,15 +2,16 @@
 //! runtime and agent. Every step is recorded; a failure undoes what was made.
 
 use crate::launch::{environment, launch_config, session_context, write_hooks};
+use crate::steps::SpawnStep;
 use crate::{SessionError, SessionManager, compose_prompt};
 use ao_core::config::ProjectConfig;
-use ao_core::state::{NewSession, Session, Transition};
+use ao_core::state::{NewSession, Session, StateError, Step, Transition};
 use ao_plugin_host::PluginInstance;
 use ao_plugin_host::bindings::v0_1::{Activity, PromptDelivery};
 use ao_runtime::{LaunchSpec, Runtime};
 use ao_workspace::WorkspaceKind;
 use ao_workspace::prepare::{Preparation, prepare};
-use ao_workspace::worktree::{self, WorktreeSpec};
+use ao_workspace::worktree::WorktreeSpec;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -36,16 +37,12 @@ impl SpawnRequest {
     }
 }
 
-/// Things made so far by a spawn, undone if a later step fails.
-#[derive(Default)]
-struct Made {
-    workspace: Option<(WorkspaceKind, PathBuf, String)>,
-    runtime: Option<String>,
-}
-
 impl SessionManager {
     /// Spawns a session now; on any failure undoes what was made and
-    /// records why. Refuses a second live session for the same issue.
+    /// records why. Refuses a second live session for the same issue
+    /// (atomically with reserving the id). Each step is recorded before it
+    /// is taken, so if this process dies midway another one can undo it
+    /// (see [`SessionManager::recover`]).
     pub fn spawn(&mut self, request: &SpawnRequest) -> Result<Session, SessionError> {
         let project = self.project(&request.project)?;
         self.refuse_duplicate(&project.id, request.issue.as_deref())?;
@@ -53,19 +50,25 @@ impl SessionManager {
             .agent
             .clone()
             .unwrap_or_else(|| project.agent.clone());
+        if let Some(why) = crate::launch_refusal(&agent_name, project.permissions) {
+            return Err(SessionError::Other(why));
+        }
         let mut agent = self.take_agent(&project, &agent_name)?;
         // The runtime is checked before anything is made.
         self.runtimes.get(&project.runtime)?;
-        let session = self.store.create_session(&NewSession {
-            project_id: project.id.clone(),
-            prefix: project.session_prefix.clone(),
-            agent: Some(agent_name.clone()),
-            runtime: Some(project.runtime.clone()),
-            issue_id: request.issue.clone(),
-            prompt: Some(request.task()),
-        })?;
-        let mut made = Made::default();
-        let built = self.build(&session, &project, &mut agent, request, &mut made);
+        let session = self
+            .store
+            .create_session(&NewSession {
+                project_id: project.id.clone(),
+                prefix: project.session_prefix.clone(),
+                agent: Some(agent_name.clone()),
+                runtime: Some(project.runtime.clone()),
+                issue_id: request.issue.clone(),
+                prompt: Some(request.task()),
+                config_path: self.config_key(),
+            })
+            .map_err(duplicate)?;
+        let built = self.build(&session, &project, &mut agent, request);
         self.return_agent(&project, &agent_name, agent);
         match built {
             Ok(session) => {
@@ -75,12 +78,17 @@ impl SessionManager {
                 Ok(session)
             }
             Err(error) => {
-                self.roll_back(&session.id, &project, &made);
+                let recorded = self.store.session(&session.id)?;
+                let notes = self.undo_spawn(&recorded);
+                let mut reason = error.to_string();
+                if !notes.is_empty() {
+                    reason.push_str(&format!(" (rollback: {})", notes.join("; ")));
+                }
                 let _ = self.store.transition(
                     &session.id,
                     &Transition {
                         status: Some("errored".into()),
-                        reason: Some(error.to_string()),
+                        reason: Some(reason),
                         event: "session.spawn_failed".into(),
                         ..Transition::default()
                     },
@@ -91,7 +99,8 @@ impl SessionManager {
     }
 
     /// A task already being worked on (or waiting in the queue) is refused,
-    /// naming the session that has it.
+    /// naming the session that has it. (A fast early answer: the check that
+    /// counts is made again atomically when the session is recorded.)
     pub(crate) fn refuse_duplicate(
         &self,
         project: &str,
@@ -119,7 +128,6 @@ impl SessionManager {
         project: &ProjectConfig,
         agent: &mut PluginInstance,
         request: &SpawnRequest,
-        made: &mut Made,
     ) -> Result<Session, SessionError> {
         let id = session.id.clone();
         let step = |step: &'static str, message: String| SessionError::Step {
@@ -143,12 +151,47 @@ impl SessionManager {
             name: id.clone(),
         };
         let kind = workspace_kind(project)?;
+        // What is already there was not made by this spawn: refuse before
+        // recording it as ours, so a rollback never removes it.
+        if path.exists() {
+            return Err(step(
+                "workspace",
+                format!(
+                    "{} already exists; remove it or restore the session that owns it",
+                    path.display()
+                ),
+            ));
+        }
+        if kind == WorkspaceKind::Worktree
+            && ao_workspace::worktree::branch_exists(&project.path, &branch)
+                .map_err(|e| step("workspace", e.to_string()))?
+        {
+            return Err(step(
+                "workspace",
+                format!(
+                    "branch `{branch}` already exists in {}; delete it (`git branch -D {branch}`) or restore the session that used it",
+                    project.path.display()
+                ),
+            ));
+        }
+        self.store.record_step(
+            &id,
+            &Step {
+                name: SpawnStep::Workspace.as_str().into(),
+                branch: Some(branch.clone()),
+                workspace_path: Some(path.display().to_string()),
+                data: Some(serde_json::json!({
+                    "repo": project.path.display().to_string(),
+                    "workspace": kind.as_str(),
+                })),
+                ..Step::default()
+            },
+        )?;
         self.progress(&format!("{id}: creating a {kind} on {branch}"));
         let progress = &self.progress;
         let mut report = |message: &str| progress(&format!("{id}: {message}"));
         ao_workspace::create(kind, &spec, Some(&mut report))
             .map_err(|e| step("workspace", e.to_string()))?;
-        made.workspace = Some((kind, path.clone(), branch.clone()));
         let log = self
             .paths
             .data
@@ -166,6 +209,8 @@ impl SessionManager {
                 log.display()
             ));
         }
+        self.store
+            .record_step(&id, &Step::named(SpawnStep::Prepare.as_str()))?;
         let prep = Preparation {
             symlinks: project.symlinks.clone(),
             include: project.include.clone(),
@@ -206,20 +251,47 @@ impl SessionManager {
             "{id}: starting {} in {}",
             command.argv[0], project.runtime
         ));
+        self.store.record_step(
+            &id,
+            &Step {
+                name: SpawnStep::Runtime.as_str().into(),
+                runtime_handle: Some(format!("{}:{id}", project.runtime)),
+                data: Some(serde_json::json!({ "inlinePrompt": inline })),
+                ..Step::default()
+            },
+        )?;
         let runtime = self.runtimes.get(&project.runtime)?;
+        let (argv, env) =
+            crate::agent_env::launch(command.argv, env, &agent.effective_capabilities().secrets);
         runtime
             .create(&LaunchSpec {
                 name: id.clone(),
                 cwd: path.clone(),
-                argv: command.argv,
+                argv,
                 env,
             })
             .map_err(|e| step("runtime", e.to_string()))?;
-        made.runtime = Some(project.runtime.clone());
-        if !inline {
-            deliver_first_prompt(runtime, &id, agent, &prompt, self.ready_timeout)
+        self.store
+            .record_step(&id, &Step::named(SpawnStep::Prompt.as_str()))?;
+        if inline {
+            let runtime = self.runtimes.get(&project.runtime)?;
+            self.confirm_inline_start(runtime, &id, agent)
                 .map_err(|e| step("prompt delivery", e))?;
+        } else {
+            // One writer at a time on the agent's terminal.
+            let terminal = self.terminal_lock(&id, self.ready_timeout)?;
+            let runtime = self.runtimes.get(&project.runtime)?;
+            deliver_first_prompt(
+                &terminal.writer(runtime),
+                &id,
+                agent,
+                &prompt,
+                self.ready_timeout,
+            )
+            .map_err(|e| step("prompt delivery", e))?;
         }
+        self.store
+            .record_step(&id, &Step::named(SpawnStep::Running.as_str()))?;
         Ok(self.store.transition(
             &id,
             &Transition {
@@ -233,25 +305,70 @@ impl SessionManager {
         )?)
     }
 
+    /// For an agent given its task on the command line: waits until it shows
+    /// that it started (a hook report, or a screen its plugin can read). An
+    /// agent that exits first fails the spawn with its last output; one held
+    /// by a dialog is left running, and its status says what it asks.
+    fn confirm_inline_start(
+        &self,
+        runtime: &dyn Runtime,
+        id: &str,
+        agent: &mut PluginInstance,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + self.ready_timeout;
+        let (mut last, mut still_since) = (String::new(), Instant::now());
+        while Instant::now() < deadline {
+            if self
+                .store
+                .session(id)
+                .is_ok_and(|s| s.reported_activity.is_some())
+            {
+                return Ok(());
+            }
+            if !runtime.is_alive(id) {
+                let screen = runtime.capture(id, 20).unwrap_or_default();
+                return Err(format!(
+                    "the agent exited before it took its task; its last output:\n{}",
+                    screen.trim()
+                ));
+            }
+            let screen = runtime.capture(id, 50).map_err(|e| e.to_string())?;
+            if let Some(reading) = agent.activity_from_terminal(&screen).ok().flatten() {
+                if matches!(reading.state, Activity::WaitingInput | Activity::Blocked) {
+                    self.progress(&format!(
+                        "{id}: the agent {}",
+                        reading.detail.as_deref().unwrap_or("waits for input")
+                    ));
+                }
+                return Ok(());
+            }
+            // A screen the plugin cannot read: started, once it holds still.
+            if screen != last {
+                (last, still_since) = (screen, Instant::now());
+            } else if !last.trim().is_empty() && still_since.elapsed() >= Duration::from_millis(700)
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     /// Where a session's workspace lives: under the data directory, never
     /// inside the project's repository.
     pub(crate) fn workspace_path(&self, project: &str, id: &str) -> PathBuf {
         self.paths.data.join("worktrees").join(project).join(id)
     }
+}
 
-    fn roll_back(&self, id: &str, project: &ProjectConfig, made: &Made) {
-        if let Some(kind) = &made.runtime
-            && let Ok(runtime) = self.runtimes.get(kind)
-        {
-            let _ = runtime.kill(id);
+/// A refused duplicate from the store, as the session error that names
+/// the session (or queue entry) that has the issue.
+pub(crate) fn duplicate(e: StateError) -> SessionError {
+    match e {
+        StateError::DuplicateIssue { issue, existing } => {
+            SessionError::Duplicate { issue, existing }
         }
-        if let Some((kind, path, branch)) = &made.workspace {
-            let _ = ao_workspace::remove(*kind, &project.path, id, path, true);
-            // A clone's branch went with the clone; a worktree's is in the repo.
-            if *kind == WorkspaceKind::Worktree {
-                let _ = worktree::delete_branch(&project.path, branch);
-            }
-        }
+        other => SessionError::State(other),
     }
 }
 
@@ -263,8 +380,11 @@ pub(crate) fn workspace_kind(project: &ProjectConfig) -> Result<WorkspaceKind, S
         .map_err(|_| SessionError::Other(format!("unknown workspace kind `{}`", project.workspace)))
 }
 
-/// Waits until the agent looks ready (its plugin says so, or its screen has
-/// been still for a moment), types the prompt, and checks it landed.
+/// Waits until the agent looks ready (its plugin says so, or — for a screen
+/// the plugin does not know — its screen has been still for a moment), types
+/// the prompt, and checks it was submitted. Never types into a dialog: while
+/// the plugin reads the screen as waiting for input (a trust or login
+/// question), ao waits, and at the deadline says what the agent is asking.
 pub(crate) fn deliver_first_prompt(
     runtime: &dyn Runtime,
     id: &str,
@@ -284,44 +404,46 @@ pub(crate) fn deliver_first_prompt(
             ));
         }
         let screen = runtime.capture(id, 50).map_err(|e| e.to_string())?;
-        let ready = matches!(agent.activity_from_terminal(&screen), Ok(Some(r)) if matches!(r.state, Activity::Ready));
+        let reading = agent.activity_from_terminal(&screen).ok().flatten();
         if screen != last {
             last = screen.clone();
             still_since = Instant::now();
         }
-        let settled =
-            !screen.trim().is_empty() && still_since.elapsed() >= Duration::from_millis(700);
-        if ready || settled {
-            break;
+        let settled = reading.is_none()
+            && !screen.trim().is_empty()
+            && still_since.elapsed() >= Duration::from_millis(700);
+        match reading.as_ref().map(|r| r.state) {
+            Some(Activity::Ready | Activity::Idle) => break,
+            _ if settled => break,
+            _ => {}
         }
         if Instant::now() > deadline {
-            return Err(format!(
-                "the agent did not become ready within {} s",
-                ready_timeout.as_secs()
-            ));
+            return Err(match reading {
+                Some(r) if matches!(r.state, Activity::WaitingInput | Activity::Blocked) => {
+                    format!(
+                        "the agent is waiting on a question ao cannot answer ({}); answer it with `ao session attach {id}`, or set the agent up so it does not ask (see the README's agent table)",
+                        r.detail.unwrap_or_else(|| "a dialog".into())
+                    )
+                }
+                _ => format!(
+                    "the agent did not become ready within {} s; its screen:\n{}",
+                    ready_timeout.as_secs(),
+                    screen.trim()
+                ),
+            });
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
     type_and_confirm(runtime, id, prompt, Duration::from_secs(3))
 }
 
-/// Types `text` and waits for the screen to change; retries once.
+/// Types `text`, presses Enter once it has landed, and confirms the agent
+/// took it (see [`crate::deliver`]).
 pub(crate) fn type_and_confirm(
     runtime: &dyn Runtime,
     id: &str,
     text: &str,
     wait: Duration,
 ) -> Result<(), String> {
-    for _attempt in 0..2 {
-        let before = runtime.capture(id, 50).map_err(|e| e.to_string())?;
-        runtime.send_text(id, text).map_err(|e| e.to_string())?;
-        let until = Instant::now() + wait;
-        while Instant::now() < until {
-            if runtime.capture(id, 50).map_err(|e| e.to_string())? != before {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    Err("the text was typed twice but the agent's screen did not change".into())
+    crate::deliver::submit(runtime, id, text, wait).map(|_| ())
 }

@@ -51,6 +51,64 @@ pub fn read_tail(paths: &[String], allowed: &[PathBuf], home: Option<&Path>) -> 
     None
 }
 
+/// The files a plugin's transcript paths stand for, newest first: a file is
+/// itself, a directory its files written since `since_ms` (at most `limit`).
+/// Paths outside `allowed` are skipped. For a plugin whose transcript lives
+/// in a directory that many sessions share (Codex: one per day), the host
+/// asks the plugin which of these is the session's own, and keeps it.
+pub fn candidates(
+    paths: &[String],
+    allowed: &[PathBuf],
+    home: Option<&Path>,
+    since_ms: i64,
+    limit: usize,
+) -> Vec<String> {
+    let mut found: Vec<(i64, PathBuf)> = Vec::new();
+    for raw in paths {
+        let Some(path) = expand(raw, home) else {
+            continue;
+        };
+        let Some((dir, root, rel)) = allowed.iter().find_map(|root| {
+            let rel = path.strip_prefix(root).ok()?.to_path_buf();
+            Some((
+                Dir::open_ambient_dir(root, ambient_authority()).ok()?,
+                root,
+                rel,
+            ))
+        }) else {
+            continue;
+        };
+        let rel = if rel.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            rel
+        };
+        let Ok(meta) = dir.metadata(&rel) else {
+            continue;
+        };
+        if !meta.is_dir() {
+            found.push((modified_ms(&meta).unwrap_or(0), root.join(&rel)));
+            continue;
+        }
+        let Ok(entries) = dir.read_dir(&rel) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(meta) = entry.metadata() else { continue };
+            let modified = modified_ms(&meta).unwrap_or(0);
+            if meta.is_file() && modified >= since_ms {
+                found.push((modified, root.join(&rel).join(entry.file_name())));
+            }
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found.truncate(limit);
+    found
+        .into_iter()
+        .map(|(_, p)| p.display().to_string())
+        .collect()
+}
+
 fn expand(raw: &str, home: Option<&Path>) -> Option<PathBuf> {
     match raw.strip_prefix('~') {
         Some(rest) => Some(home?.join(rest.trim_start_matches('/'))),

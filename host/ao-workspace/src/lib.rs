@@ -14,6 +14,7 @@
 
 pub mod clone;
 mod git;
+pub mod host_files;
 pub mod kind;
 pub mod prepare;
 pub mod worktree;

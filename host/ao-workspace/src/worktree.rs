@@ -116,7 +116,25 @@ pub fn attach(spec: &WorktreeSpec) -> Result<Worktree, WorkspaceError> {
         opts.valid(true);
         old.prune(Some(&mut opts))?;
     }
-    let branch = repo.find_branch(&spec.branch, BranchType::Local)?;
+    let branch = match repo.find_branch(&spec.branch, BranchType::Local) {
+        Ok(b) => b,
+        // Ending a session deletes its branch only when every commit of it
+        // is on the remote: it comes back from there (or from the default
+        // branch, if it never had a commit of its own).
+        Err(_) => {
+            let start = [
+                format!("refs/remotes/{}/{}", spec.remote, spec.branch),
+                format!("refs/remotes/{}/{}", spec.remote, spec.default_branch),
+            ]
+            .iter()
+            .find_map(|r| repo.find_reference(r).and_then(|r| r.peel_to_commit()).ok())
+            .ok_or_else(|| WorkspaceError::BranchNotPushed {
+                remote: spec.remote.clone(),
+                branch: spec.branch.clone(),
+            })?;
+            repo.branch(&spec.branch, &start, false)?
+        }
+    };
     let head = branch.get().peel_to_commit()?;
     if let Some(parent) = spec.path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -241,4 +259,74 @@ pub fn delete_branch(repo: &Path, branch: &str) -> Result<(), WorkspaceError> {
         b.delete()?;
     }
     Ok(())
+}
+
+/// Whether the local branch exists.
+pub fn branch_exists(repo: &Path, branch: &str) -> Result<bool, WorkspaceError> {
+    let repo = open(repo)?;
+    Ok(repo.find_branch(branch, BranchType::Local).is_ok())
+}
+
+/// Deletes a local branch whose every commit is also on a remote-tracking
+/// branch (nothing would be lost: a branch that never got a commit of its
+/// own, or one fully pushed). `Ok(false)`: kept, it holds unpushed commits.
+pub fn delete_branch_if_pushed(repo: &Path, branch: &str) -> Result<bool, WorkspaceError> {
+    let repo = open(repo)?;
+    let Ok(mut local) = repo.find_branch(branch, BranchType::Local) else {
+        return Ok(true);
+    };
+    if local.is_head() {
+        return Ok(false);
+    }
+    let Some(tip) = local.get().target() else {
+        return Ok(false);
+    };
+    let mut walk = repo.revwalk()?;
+    walk.push(tip)?;
+    for reference in repo.references_glob("refs/remotes/*")? {
+        if let Some(oid) = reference?.target() {
+            walk.hide(oid)?;
+        }
+    }
+    if walk.count() > 0 {
+        return Ok(false);
+    }
+    local.delete()?;
+    Ok(true)
+}
+
+/// Forgets worktree registrations whose directory is gone (`git worktree
+/// prune`), e.g. of a worktree whose creation was interrupted before git
+/// wrote all of its metadata (git2 cannot open those).
+pub fn prune_stale(repo: &Path) -> Result<(), WorkspaceError> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["worktree", "prune"])
+        .output()?;
+    if !out.status.success() {
+        return Err(WorkspaceError::Prepare(format!(
+            "`git worktree prune` in {}: {}",
+            repo.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Removes the lock file git keeps while it changes `branch`
+/// (`refs/heads/<branch>.lock`). Only for a branch whose owner is known to
+/// be dead (a session's own branch, its ao process killed midway): a lock
+/// left by a killed process blocks every later change of that branch.
+pub fn clear_branch_lock(repo: &Path, branch: &str) -> Result<bool, WorkspaceError> {
+    let repo = open(repo)?;
+    let lock = repo
+        .commondir()
+        .join("refs/heads")
+        .join(format!("{branch}.lock"));
+    match std::fs::remove_file(&lock) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -14,6 +14,14 @@ impl Plugin for Aider {
             "Aider (terminal pair programmer)",
         )
         .roles([Role::Agent])
+        // Its own keys, passed to the aider program when granted.
+        .capabilities(Capabilities::default().secrets([
+            "AIDER_*",
+            "OPENAI_*",
+            "ANTHROPIC_*",
+            "GEMINI_*",
+            "OPENROUTER_*",
+        ]))
     }
 }
 

@@ -1,29 +1,28 @@
 //! `claude-code`: Anthropic's Claude Code CLI.
 //!
-//! - Launch: `claude [--dangerously-skip-permissions | --permission-mode M] [--model M]
-//!   [--append-system-prompt TEXT]`; the task is typed in after launch.
-//! - Hooks: `.claude/settings.local.json` makes Claude Code report its state to ao
-//!   (`ao report`) on every prompt, tool use, notification and stop: the most
-//!   reliable activity source.
-//! - Transcript: `~/.claude/projects/<workspace path with / and . as ->/*.jsonl`,
-//!   one JSON object per line; read for activity, summary, cost and the session
-//!   id used to resume (`claude --resume <id>`).
+//! - Launch: `claude [--dangerously-skip-permissions | --permission-mode M]
+//!   [--model M] [--append-system-prompt TEXT] --session-id <uuid> -- "<task>"`.
+//!   The task goes on the command line: Claude Code holds it through its own
+//!   start-up and dialogs, so nothing is ever typed into a dialog.
+//! - Session id: chosen by ao ([`ids::for_session`]), so the transcript is
+//!   `~/.claude/projects/<dir>/<uuid>.jsonl` from the first moment, never a
+//!   neighbour's; `--resume <uuid>` continues it after a crash.
+//! - Hooks: `.claude/settings.local.json` makes Claude Code report its state
+//!   to ao (`ao report`): a prompt or tool use is work, `Stop` is ready, a
+//!   `permission_prompt` or `elicitation_dialog` notification needs a person,
+//!   and the `idle_prompt` reminder (sent a minute after a turn ends) is only
+//!   "ready" again. The host keeps the file out of git.
+//! - Transcript: read for activity, title, cost and the session id.
 //! - Terminal text is the last resort.
+
+mod ids;
+mod screen;
+mod transcript;
 
 use ao_plugin_sdk::*;
 use serde_json::{Value, json};
 
 struct ClaudeCode;
-
-/// USD per million tokens (input, output), an estimate for the default model.
-const PRICE_PER_MTOK: (f64, f64) = (3.0, 15.0);
-
-fn encoded_project_dir(workspace: &str) -> String {
-    workspace
-        .chars()
-        .map(|c| if c == '/' || c == '.' { '-' } else { c })
-        .collect()
-}
 
 fn base_argv(config: &LaunchConfig) -> Vec<String> {
     let mut argv = vec!["claude".to_string()];
@@ -31,7 +30,9 @@ fn base_argv(config: &LaunchConfig) -> Vec<String> {
         PermissionMode::Permissionless => argv.push("--dangerously-skip-permissions".into()),
         PermissionMode::AutoEdit => argv.extend(["--permission-mode".into(), "acceptEdits".into()]),
         PermissionMode::Suggest => argv.extend(["--permission-mode".into(), "plan".into()]),
-        PermissionMode::Default => {}
+        // Without a flag Claude Code 2.1 starts in `auto` mode, where a
+        // classifier answers instead of a person.
+        PermissionMode::Default => argv.extend(["--permission-mode".into(), "default".into()]),
     }
     if let Some(model) = &config.model {
         argv.extend(["--model".into(), model.clone()]);
@@ -42,43 +43,44 @@ fn base_argv(config: &LaunchConfig) -> Vec<String> {
     argv
 }
 
-/// The parsed lines of a transcript tail (broken lines are skipped: the tail
-/// may start mid-line).
-fn entries(tail: &str) -> Vec<Value> {
-    tail.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .collect()
-}
-
-fn timestamp_ms(entry: &Value) -> Option<i64> {
-    // RFC 3339 like 2026-11-27T04:12:33.123Z → milliseconds, without a date library.
-    let ts = entry.get("timestamp")?.as_str()?;
-    let (date, time) = ts.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let time = time.trim_end_matches('Z');
-    let mut t = time.split(':');
-    let (h, min) = (
-        t.next()?.parse::<i64>().ok()?,
-        t.next()?.parse::<i64>().ok()?,
-    );
-    let sec: f64 = t.next()?.parse().ok()?;
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + h * 3600 + min * 60) as f64 * 1000.0 + sec * 1000.0) as i64)
-}
-
-fn report(state: Activity, since: Option<i64>, detail: Option<String>) -> Option<ActivityReport> {
+fn report(state: Activity, detail: Option<String>) -> Option<ActivityReport> {
     Some(ActivityReport {
         state,
-        since,
+        since: None,
         detail,
+    })
+}
+
+/// The hook settings: each event runs `ao report` with the state it means.
+fn hook_settings(session_id: &str) -> Value {
+    let command = |state: &str| {
+        format!("\"${{AO_BIN:-ao}}\" report --session {session_id} {state} --from-hook")
+    };
+    let on = |matcher: Option<&str>, state: &str| {
+        let mut group = json!({ "hooks": [{ "type": "command", "command": command(state) }] });
+        if let Some(matcher) = matcher {
+            group["matcher"] = json!(matcher);
+        }
+        group
+    };
+    json!({
+        // `permissions: bypass` is the user's consent, given in ao's config:
+        // Claude Code's own warning dialog (default "No, exit") is skipped.
+        "skipDangerousModePermissionPrompt": true,
+        "hooks": {
+            "UserPromptSubmit": [on(None, "working")],
+            "PreToolUse": [on(None, "working")],
+            "PostToolUse": [on(None, "working")],
+            // Fires as the permission dialog opens (the notification comes
+            // seconds later).
+            "PermissionRequest": [on(None, "needs-input")],
+            "Notification": [
+                on(Some("permission_prompt|elicitation_dialog"), "needs-input"),
+                on(Some("idle_prompt"), "ready"),
+            ],
+            "Stop": [on(None, "ready")],
+            "SessionEnd": [on(None, "exited")],
+        }
     })
 }
 
@@ -91,7 +93,12 @@ impl Plugin for ClaudeCode {
         )
         .roles([Role::Agent])
         // Its transcripts, which the host reads for it (read-only).
-        .capabilities(Capabilities::default().read_dirs(["~/.claude/projects"]))
+        .capabilities(
+            Capabilities::default()
+                .read_dirs(["~/.claude/projects"])
+                // Its own keys, passed to the claude program when granted.
+                .secrets(["ANTHROPIC_*", "CLAUDE_*", "IS_SANDBOX", "DISABLE_*"]),
+        )
     }
 }
 
@@ -101,35 +108,37 @@ impl Agent for ClaudeCode {
     }
 
     fn prompt_delivery() -> PromptDelivery {
-        PromptDelivery::PostLaunch
+        PromptDelivery::Inline
     }
 
     fn launch_command(config: LaunchConfig) -> Result<CommandSpec, PluginError> {
+        let mut argv = base_argv(&config);
+        argv.extend([
+            "--session-id".into(),
+            ids::for_session(&config.workspace_path, &config.session_id),
+        ]);
+        if let Some(prompt) = &config.prompt {
+            argv.extend(["--".into(), prompt.clone()]);
+        }
         Ok(CommandSpec {
-            argv: base_argv(&config),
+            argv,
             env: Vec::new(),
         })
     }
 
     fn environment(_config: LaunchConfig) -> Result<Vec<(String, String)>, PluginError> {
-        // Claude Code refuses to start inside another Claude Code session.
-        Ok(vec![("CLAUDECODE".into(), String::new())])
+        Ok(vec![
+            // Claude Code refuses to start inside another Claude Code session.
+            ("CLAUDECODE".into(), String::new()),
+            // No self-updates of a CLI under a running session.
+            ("DISABLE_AUTOUPDATER".into(), "1".into()),
+        ])
     }
 
     fn workspace_hooks(context: SessionContext) -> Result<Vec<HookFile>, PluginError> {
-        let report = |state: &str| json!([{ "hooks": [{ "type": "command", "command": format!("\"${{AO_BIN:-ao}}\" report --session {} {state} --from-hook", context.session_id) }] }]);
-        let settings = json!({
-            "hooks": {
-                "UserPromptSubmit": report("working"),
-                "PreToolUse": report("working"),
-                "Notification": report("needs-input"),
-                "Stop": report("ready"),
-                "SessionEnd": report("exited"),
-            }
-        });
         Ok(vec![HookFile {
             path: ".claude/settings.local.json".into(),
-            content: serde_json::to_string_pretty(&settings)
+            content: serde_json::to_string_pretty(&hook_settings(&context.session_id))
                 .map_err(|e| PluginError::other(e.to_string()))?,
             executable: false,
         }])
@@ -142,116 +151,52 @@ impl Agent for ClaudeCode {
             .or_else(|| v.get("event"))
             .and_then(Value::as_str)?;
         match name {
-            "UserPromptSubmit" | "PreToolUse" | "PostToolUse" => {
-                report(Activity::Active, None, None)
-            }
-            "Notification" => report(
+            "UserPromptSubmit" | "PreToolUse" | "PostToolUse" => report(Activity::Active, None),
+            "PermissionRequest" => report(
                 Activity::WaitingInput,
-                None,
-                v.get("message").and_then(Value::as_str).map(str::to_string),
+                v.get("tool_name")
+                    .and_then(Value::as_str)
+                    .map(|tool| format!("asks to use {tool}")),
             ),
-            "Stop" | "SubagentStop" => report(Activity::Ready, None, None),
-            "SessionEnd" => report(Activity::Exited, None, None),
+            "Notification" => match v.get("notification_type").and_then(Value::as_str) {
+                Some("idle_prompt") => report(Activity::Ready, None),
+                Some("auth_success") => None,
+                _ => report(
+                    Activity::WaitingInput,
+                    v.get("message").and_then(Value::as_str).map(str::to_string),
+                ),
+            },
+            "Stop" | "SubagentStop" => report(Activity::Ready, None),
+            "SessionEnd" => report(Activity::Exited, None),
             _ => None,
         }
     }
 
     fn transcript_paths(context: SessionContext) -> Vec<String> {
+        let id = context
+            .agent_session_id
+            .clone()
+            .unwrap_or_else(|| ids::for_session(&context.workspace_path, &context.session_id));
         vec![format!(
-            "{}/.claude/projects/{}",
+            "{}/.claude/projects/{}/{id}.jsonl",
             context.home_dir,
-            encoded_project_dir(&context.workspace_path)
+            ids::project_dir(&context.workspace_path)
         )]
     }
 
     fn activity_from_transcript(_context: SessionContext, tail: String) -> Option<ActivityReport> {
-        let last = entries(&tail).into_iter().rev().find(|e| {
-            matches!(
-                e.get("type").and_then(Value::as_str),
-                Some("user" | "assistant")
-            )
-        })?;
-        let since = timestamp_ms(&last);
-        let message = last.get("message")?;
-        match last.get("type").and_then(Value::as_str)? {
-            "assistant" => match message.get("stop_reason").and_then(Value::as_str) {
-                Some("end_turn") | Some("stop_sequence") => report(Activity::Ready, since, None),
-                // tool_use, or still streaming (no stop reason yet)
-                _ => report(Activity::Active, since, None),
-            },
-            // A prompt or a tool result: the agent is working on it.
-            _ => report(Activity::Active, since, None),
-        }
+        transcript::activity(&tail)
     }
 
     fn session_info(
         _context: SessionContext,
         transcript_tail: String,
     ) -> Result<Option<SessionInfo>, PluginError> {
-        let entries = entries(&transcript_tail);
-        if entries.is_empty() {
-            return Ok(None);
-        }
-        let session_id = entries
-            .iter()
-            .rev()
-            .find_map(|e| e.get("sessionId").and_then(Value::as_str))
-            .map(str::to_string);
-        let summary = entries.iter().rev().find_map(|e| {
-            (e.get("type")?.as_str()? == "summary")
-                .then(|| e.get("summary")?.as_str())
-                .flatten()
-        });
-        let first_prompt = entries.iter().find_map(|e| {
-            if e.get("type")?.as_str()? != "user" {
-                return None;
-            }
-            e.pointer("/message/content")
-                .and_then(Value::as_str)
-                .map(|s| s.chars().take(120).collect::<String>())
-        });
-        let (mut input, mut output) = (0u64, 0u64);
-        for e in &entries {
-            if let Some(usage) = e.pointer("/message/usage") {
-                let n = |k: &str| usage.get(k).and_then(Value::as_u64).unwrap_or(0);
-                input += n("input_tokens")
-                    + n("cache_creation_input_tokens")
-                    + n("cache_read_input_tokens");
-                output += n("output_tokens");
-            }
-        }
-        let cost = (input + output > 0).then(|| Cost {
-            input_tokens: input.min(u32::MAX as u64) as u32,
-            output_tokens: output.min(u32::MAX as u64) as u32,
-            estimated_cost_usd: input as f64 / 1e6 * PRICE_PER_MTOK.0
-                + output as f64 / 1e6 * PRICE_PER_MTOK.1,
-        });
-        Ok(Some(SessionInfo {
-            summary_is_fallback: summary.is_none() && first_prompt.is_some(),
-            summary: summary.map(str::to_string).or(first_prompt),
-            agent_session_id: session_id,
-            cost,
-        }))
+        Ok(transcript::session_info(&transcript_tail))
     }
 
     fn activity_from_terminal(text: String) -> Option<ActivityReport> {
-        let tail = terminal::last_lines(&text, 12);
-        if terminal::any_contains(&tail, &["Do you want to", "❯ 1. Yes", "(y/n)"]) {
-            return Some(ActivityReport::with_detail(
-                Activity::WaitingInput,
-                "asks for permission",
-            ));
-        }
-        if terminal::any_contains(&tail, &["esc to interrupt"]) {
-            return Some(ActivityReport::of(Activity::Active));
-        }
-        if tail
-            .first()
-            .is_some_and(|l| l.trim_start().starts_with('>') || l.contains("? for shortcuts"))
-        {
-            return Some(ActivityReport::of(Activity::Ready));
-        }
-        None
+        screen::activity(&text)
     }
 
     fn restore_command(
@@ -271,3 +216,36 @@ impl Agent for ClaudeCode {
 }
 
 export!(ClaudeCode: agent);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idle_reminder_is_not_a_question() {
+        let context = || SessionContext {
+            session_id: "web-1".into(),
+            workspace_path: "/w".into(),
+            agent_session_id: None,
+            started_at: 0,
+            home_dir: "/h".into(),
+        };
+        let event = |kind: &str| {
+            json!({"hook_event_name": "Notification", "notification_type": kind, "message": "Claude needs your permission to use Bash"}).to_string()
+        };
+        let idle = ClaudeCode::activity_from_hook_event(context(), event("idle_prompt")).unwrap();
+        assert_eq!(idle.state, Activity::Ready);
+        let asks =
+            ClaudeCode::activity_from_hook_event(context(), event("permission_prompt")).unwrap();
+        assert_eq!(asks.state, Activity::WaitingInput);
+        let settings = hook_settings("web-1");
+        let groups = settings["hooks"]["Notification"].as_array().unwrap();
+        assert_eq!(groups[1]["matcher"], "idle_prompt");
+        assert!(
+            groups[1]["hooks"][0]["command"]
+                .as_str()
+                .unwrap()
+                .contains(" ready ")
+        );
+    }
+}

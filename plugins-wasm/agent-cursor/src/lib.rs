@@ -7,7 +7,10 @@ struct Cursor;
 
 impl Plugin for Cursor {
     fn manifest() -> Manifest {
-        Manifest::new("cursor", env!("CARGO_PKG_VERSION"), "Cursor agent CLI").roles([Role::Agent])
+        Manifest::new("cursor", env!("CARGO_PKG_VERSION"), "Cursor agent CLI")
+            .roles([Role::Agent])
+            // Its own keys, passed to cursor-agent when granted.
+            .capabilities(Capabilities::default().secrets(["CURSOR_*"]))
     }
 }
 

@@ -103,6 +103,8 @@ impl Plugin for Custom {
             "Any coding CLI, described in agentConfig",
         )
         .roles([Role::Agent])
+        // Whatever keys the user grants it, passed to the program.
+        .capabilities(Capabilities::default().secrets(["*"]))
     }
 }
 

@@ -21,6 +21,14 @@ impl Plugin for OpenCode {
             "OpenCode terminal agent",
         )
         .roles([Role::Agent])
+        // Its own keys, passed to the opencode program when granted.
+        .capabilities(Capabilities::default().secrets([
+            "OPENCODE_*",
+            "ANTHROPIC_*",
+            "OPENAI_*",
+            "GEMINI_*",
+            "GOOGLE_*",
+        ]))
     }
 }
 

@@ -206,6 +206,7 @@ impl World {
                     runtime: Some("tmux".into()),
                     issue_id: None,
                     prompt: Some(format!("Task {i}")),
+                    config_path: None,
                 })
                 .unwrap();
             store
@@ -245,10 +246,11 @@ impl World {
                 settings,
                 grant: Grant {
                     http: vec![host.clone()],
-                    secrets: vec![token_name.into(), hook_secret.clone()],
+                    secrets: vec![token_name.into()],
                     kv: true,
                     ..Grant::default()
-                },
+                }
+                .readable(&hook_secret),
                 secrets: Arc::new(MapSecrets(
                     [
                         (token_name.to_string(), token.to_string()),

@@ -131,6 +131,7 @@ impl Bench {
                     agent: Some("custom".into()),
                     runtime: Some("tmux".into()),
                     prompt: Some(format!("task {n}")),
+                    config_path: None,
                     ..NewSession::default()
                 })
                 .unwrap();

@@ -257,8 +257,16 @@ function card(s) {
       h("span", { className: "activity act-" + (s.activity || "none") }, s.activity || "—"), " ",
       h("span", { className: "sid" }, s.id)),
     s.branch ? h("div", { className: "branch" }, s.branch) : null,
+    s.summary && !s.summaryIsFallback ? h("div", { className: "summary", title: "the agent's own summary" }, s.summary) : null,
+    s.costUsd != null ? h("div", { className: "cost muted", title: tokens(s) }, "$" + s.costUsd.toFixed(2)) : null,
     h("div", { className: "links" }, issue, " ", pr, " ", diff),
     reply, out);
+}
+
+/// "12,345 in / 678 out tokens", for a cost's tooltip.
+function tokens(s) {
+  const n = (x) => (x || 0).toLocaleString("en");
+  return n(s.inputTokens) + " in / " + n(s.outputTokens) + " out tokens";
 }
 
 function sessionPage(main, id) {
@@ -316,7 +324,10 @@ function renderSession(d, out) {
     }, message, h("button", { type: "submit", id: "send-button" }, "Send")),
     h("div", { className: "buttons" },
       s.ci === "failing" ? h("button", { type: "button", id: "fix-ci", onclick: (e) => act(out, e.target, "POST", path("fix-ci")) }, "Ask agent to fix CI") : null,
-      h("button", { type: "button", id: "restore", onclick: (e) => act(out, e.target, "POST", path("restore")) }, "Restore"),
+      // An ended session starts again only when asked to (`--reopen`).
+      ended || s.status === "errored"
+        ? h("button", { type: "button", id: "restore", onclick: (e) => act(out, e.target, "POST", path("reopen")) }, "Reopen")
+        : h("button", { type: "button", id: "restore", onclick: (e) => act(out, e.target, "POST", path("restore")) }, "Restore"),
       ended ? null : confirmButton("Kill", "Really kill?", (b) => act(out, b, "POST", path("kill")), { id: "kill" })),
     out);
   let prCard = null;
@@ -357,6 +368,8 @@ function renderSession(d, out) {
       field("Worktree", s.workspacePath ? h("code", {}, s.workspacePath) : null),
       field("Issue", s.issueId ? (safeUrl(s.issueUrl) ? h("a", { href: safeUrl(s.issueUrl), target: "_blank", rel: "noopener" }, "#" + s.issueId) : "#" + s.issueId) : null),
       field("Agent", s.agent),
+      field("Summary", s.summary ? s.summary + (s.summaryIsFallback ? " (the task; the agent has not summarised yet)" : "") : null),
+      field("Cost", s.costUsd != null ? "$" + s.costUsd.toFixed(2) + " (" + tokens(s) + ", estimated)" : null),
       field("Runtime", s.runtime),
       field("Started", when(s.createdAt))),
     actions, prCard, history);

@@ -162,6 +162,16 @@ projects:
         target.display(),
         repo.map(|r| format!(", repo {r}")).unwrap_or_default()
     );
+    // The file is yours: trust it, unless the repository brought plugins
+    // of its own (.ao/plugins/), which you review first.
+    let paths = ao_core::Paths::from_env();
+    if ao_core::trust::covered_files(&target).len() == 1 {
+        ao_core::trust::TrustStore::open(&paths.data).trust(&target, ao_core::state::now_ms())?;
+    } else {
+        println!(
+            "this repository has plugins in .ao/plugins/: review them, then run `ao trust` to use them and this config's grants"
+        );
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ mod send;
 mod session;
 mod spawn;
 mod status;
+mod trust;
 
 use crate::cli::{Cli, Command};
 use crate::error::Result;
@@ -40,7 +41,11 @@ pub fn run(cli: Cli) -> Result<()> {
             },
         ),
         Command::Stop => daemon::stop(cli.config),
-        Command::Doctor { json } => doctor::run(cli.config, json),
+        Command::Doctor { json, repair, from } => match repair {
+            true => doctor::repair(cli.config, from),
+            false => doctor::run(cli.config, json),
+        },
+        Command::Trust { path, revoke, list } => trust::run(cli.config, path, revoke, list),
         Command::Init { force } => init::run(force),
         Command::Spawn(args) => spawn::spawn(cli.config, args),
         Command::BatchSpawn(args) => spawn::batch_spawn(cli.config, args),

@@ -34,19 +34,41 @@ pub fn run(config: Option<PathBuf>, cmd: PluginCommand) -> Result<()> {
             file,
             project,
             force,
-        } => install(&ctx, &file, project, force),
+            replace,
+        } => install(&ctx, &file, project, force, replace),
         PluginCommand::New { .. } | PluginCommand::Build { .. } | PluginCommand::Test { .. } => {
             unreachable!("handled above")
         }
     }
 }
 
-/// `http: a, b · secrets: X`, or `none`.
+/// `http: a, b · secrets: X → api.github.com`, or `none`.
 fn summarize(c: &Capabilities) -> String {
     let mut parts = Vec::new();
+    let secrets: Vec<String> = c
+        .secrets
+        .iter()
+        .map(|name| match c.secret_use.get(name) {
+            Some(u) => {
+                // No host: it goes nowhere over HTTP (an agent's key, passed
+                // to its program).
+                let hosts = u.hosts.clone().unwrap_or_default();
+                let mut text = if hosts.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name} → {}", hosts.join("|"))
+                };
+                if u.read {
+                    text.push_str(" (readable)");
+                }
+                text
+            }
+            None => name.clone(),
+        })
+        .collect();
     for (label, items) in [
         ("http", &c.http),
-        ("secrets", &c.secrets),
+        ("secrets", &secrets),
         ("programs", &c.programs),
         ("read", &c.read_dirs),
     ] {
@@ -78,6 +100,8 @@ fn plugin_json(ctx: &Context, d: &Discovered) -> serde_json::Value {
         "requested": m.requested,
         "granted": effective,
         "overrides": d.overrides,
+        "shadowsBuiltin": d.shadows_builtin,
+        "readsWorkspace": effective.reads_workspace(),
     })
 }
 
@@ -106,11 +130,14 @@ fn ls(ctx: &Context, as_json: bool) -> Result<()> {
         .iter()
         .map(|d| {
             let m = d.plugin.manifest();
-            let source = match &d.source {
+            let mut source = match &d.source {
                 PluginSource::Builtin => "built-in".to_string(),
                 PluginSource::User(p) => format!("user ({})", p.display()),
                 PluginSource::Project(p) => format!("project ({})", p.display()),
             };
+            if d.shadows_builtin {
+                source.push_str(" REPLACES BUILT-IN");
+            }
             let effective = Capabilities::effective(&m.requested, &ctx.grant_for(d));
             vec![
                 m.name.clone(),
@@ -129,6 +156,7 @@ fn ls(ctx: &Context, as_json: bool) -> Result<()> {
             &rows
         )
     );
+    warn_shadowing(&catalog);
     for failure in &catalog.failures {
         let s = ui::styles();
         eprintln!(
@@ -139,6 +167,18 @@ fn ls(ctx: &Context, as_json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// One warning per plugin that takes a built-in's name.
+pub fn warn_shadowing(catalog: &ao_plugin_host::Catalog) {
+    let s = ui::styles();
+    for warning in catalog.plugins.iter().filter_map(|d| d.shadow_warning()) {
+        eprintln!(
+            "{}warning:{} {warning}",
+            s.bad.render(),
+            s.bad.render_reset()
+        );
+    }
 }
 
 fn info(ctx: &Context, name: &str, as_json: bool) -> Result<()> {
@@ -176,15 +216,37 @@ fn info(ctx: &Context, name: &str, as_json: bool) -> Result<()> {
     if let Some(o) = &d.overrides {
         println!("  overrides:    {o}");
     }
+    if let Some(warning) = d.shadow_warning() {
+        println!("  WARNING:      {warning}");
+    }
     println!("  requests:     {}", summarize(&m.requested));
     println!("  granted:      {}", summarize(&effective));
+    if m.roles.iter().any(|r| r == "agent") {
+        println!(
+            "  workspace:    {}",
+            if effective.reads_workspace() {
+                "reads each session's workspace (granted `$WORKSPACE`)"
+            } else {
+                "cannot read session workspaces (it would request `$WORKSPACE` in readDirs)"
+            }
+        );
+        let env = if effective.secrets.is_empty() {
+            "none of ao's secrets".to_string()
+        } else {
+            effective.secrets.join(", ")
+        };
+        println!("  agent env:    PATH, HOME, TERM, LANG and its own keys: {env}");
+    }
     let not_granted = not_granted(&m.requested, &effective);
     if !not_granted.is_empty() {
         println!(
-            "  not granted:  {} (grant under plugins.{}.grant in agent-orchestrator.yaml)",
+            "  not granted:  {} (grant under plugins.{}.grant in agent-orchestrator.yaml, e.g.:)",
             not_granted.join(", "),
             m.name
         );
+        for line in grant_snippet(&m.name, &m.requested).lines() {
+            println!("    {line}");
+        }
     }
     Ok(())
 }
@@ -251,7 +313,35 @@ fn check(ctx: &Context, file: &Path, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-fn install(ctx: &Context, file: &Path, project: bool, force: bool) -> Result<()> {
+/// A YAML flow sequence of quoted strings (`*` alone is not valid YAML).
+fn yaml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|i| serde_json::to_string(i).unwrap_or_default())
+        .collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The grant block to paste under `plugins:`, for what `requested` asks.
+pub fn grant_snippet(name: &str, requested: &Capabilities) -> String {
+    let mut out = format!("plugins:\n  {name}:\n    grant:\n");
+    for (key, items) in [
+        ("http", &requested.http),
+        ("secrets", &requested.secrets),
+        ("programs", &requested.programs),
+        ("readDirs", &requested.read_dirs),
+    ] {
+        if !items.is_empty() {
+            out.push_str(&format!("      {key}: {}\n", yaml_list(items)));
+        }
+    }
+    if requested.kv {
+        out.push_str("      kv: true\n");
+    }
+    out
+}
+
+fn install(ctx: &Context, file: &Path, project: bool, force: bool, replace: bool) -> Result<()> {
     let plugin = load_file(ctx, file)?;
     let name = plugin.manifest().name.clone();
     let dir = if project {
@@ -267,6 +357,16 @@ fn install(ctx: &Context, file: &Path, project: bool, force: bool) -> Result<()>
     let target = dir.join(format!("{name}.wasm"));
     let catalog = ctx.catalog();
     if let Some(existing) = catalog.get(&name) {
+        let builtin = existing.source == PluginSource::Builtin || existing.shadows_builtin;
+        if builtin && !replace {
+            return Err(CommandError::user(format!(
+                "`{name}` is the name of a plugin built into ao: installing this file would \
+                 replace the built-in {name} wherever a config names it (its settings, e.g. a webhook URL, go to this file)"
+            ))
+            .hint(format!(
+                "if that is what you want, pass --replace; otherwise rebuild the plugin under another name than `{name}`"
+            )));
+        }
         let replaces_file = !matches!(existing.source, PluginSource::Builtin);
         if replaces_file && !force {
             return Err(CommandError::user(format!(
@@ -290,27 +390,30 @@ fn install(ctx: &Context, file: &Path, project: bool, force: bool) -> Result<()>
         name,
         target.display()
     );
+    if project {
+        println!(
+            "The repository's plugins changed: run `ao trust` to use it (and to keep this config's grants)"
+        );
+    }
     print_manifest(&plugin);
+    if replace
+        && catalog
+            .get(&name)
+            .is_some_and(|d| d.source == PluginSource::Builtin)
+    {
+        eprintln!(
+            "{}warning:{} `{name}` now replaces the built-in plugin of that name; `ao plugin ls`, `ao doctor` and `ao start` say so",
+            s.bad.render(),
+            s.bad.render_reset()
+        );
+    }
     let requested = &plugin.manifest().requested;
     if !requested.is_empty() {
         println!();
         println!(
             "It gets nothing until you grant it. To allow what it requests, add to agent-orchestrator.yaml:"
         );
-        println!("  plugins:\n    {name}:\n      grant:");
-        for (key, items) in [
-            ("http", &requested.http),
-            ("secrets", &requested.secrets),
-            ("programs", &requested.programs),
-            ("readDirs", &requested.read_dirs),
-        ] {
-            if !items.is_empty() {
-                println!("        {key}: [{}]", items.join(", "));
-            }
-        }
-        if requested.kv {
-            println!("        kv: true");
-        }
+        print!("{}", grant_snippet(&name, requested));
     }
     Ok(())
 }

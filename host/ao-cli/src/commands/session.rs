@@ -14,12 +14,47 @@ use ao_sessions::{Runtimes, SessionError, SessionManager};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// ao's tmux socket (`tmux -L ao`); `AO_TMUX_SOCKET` picks another.
-pub fn tmux_socket() -> String {
-    std::env::var("AO_TMUX_SOCKET")
+/// ao's tmux socket: one per data directory, so two data directories
+/// (`AO_HOME`) never share session names. The default data directory uses
+/// `tmux -L ao`; any other `ao-<hash of its path>`. `AO_TMUX_SOCKET` picks one.
+pub fn tmux_socket(paths: &ao_core::Paths) -> String {
+    let explicit = std::env::var("AO_TMUX_SOCKET")
         .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "ao".into())
+        .filter(|s| !s.is_empty());
+    let default = ao_core::Paths::resolve(|k| match k {
+        "AO_HOME" | "XDG_DATA_HOME" => None,
+        _ => std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    });
+    socket_name(&paths.data, &default.data, explicit)
+}
+
+/// The socket of data directory `data` (`default_data`: where data goes
+/// when nothing moves it).
+fn socket_name(
+    data: &std::path::Path,
+    default_data: &std::path::Path,
+    explicit: Option<String>,
+) -> String {
+    if let Some(socket) = explicit {
+        return socket;
+    }
+    if data == default_data {
+        return "ao".into();
+    }
+    format!(
+        "ao-{:08x}",
+        fnv1a(data.as_os_str().as_encoded_bytes()) as u32
+    )
+}
+
+/// A stable hash (FNV-1a), so a data directory keeps its socket name
+/// across ao versions and machines' hashers.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The runtimes this machine has; one that is missing fails only the
@@ -35,7 +70,7 @@ pub fn runtimes(paths: &ao_core::Paths) -> Runtimes {
     Runtimes::new()
         .with(
             "tmux",
-            Tmux::new(&tmux_socket()).map(|t| Box::new(t) as Box<dyn Runtime>),
+            Tmux::new(&tmux_socket(paths)).map(|t| Box::new(t) as Box<dyn Runtime>),
         )
         .with("process", process.map_err(RuntimeError::Io))
 }
@@ -43,6 +78,7 @@ pub fn runtimes(paths: &ao_core::Paths) -> Runtimes {
 pub fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
     let ctx = Context::new(config)?;
     let store = Store::open(&ctx.paths.data).map_err(CommandError::external)?;
+    crate::context::secure_directories(&ctx.paths);
     let catalog = ctx.catalog();
     let Context { paths, config, .. } = ctx;
     let settings_paths = paths.clone();
@@ -57,7 +93,11 @@ pub fn manager(config: Option<PathBuf>) -> Result<SessionManager> {
         )
     });
     let runtimes = runtimes(&paths);
-    let manager = SessionManager::new(config, paths, store, runtimes, catalog, settings_for);
+    let mut manager = SessionManager::new(config, paths, store, runtimes, catalog, settings_for);
+    // Whatever a killed ao left half-done is finished or undone first.
+    for r in manager.recover() {
+        eprintln!("{}: {} ({})", r.id, r.outcome.replace('_', " "), r.reason);
+    }
     // Progress on slow steps, like git: only when a person is watching.
     Ok(if std::io::stderr().is_terminal() {
         let s = ui::styles();
@@ -87,6 +127,9 @@ pub fn session_error(e: SessionError) -> CommandError {
         SessionError::State(ao_core::state::StateError::UnknownSession(_)) => {
             CommandError::user(e).hint("see `ao session ls --all`")
         }
+        SessionError::State(ao_core::state::StateError::Damaged { .. }) => {
+            CommandError::external(e)
+        }
         _ => CommandError::external(e),
     }
 }
@@ -104,9 +147,11 @@ pub fn run(config: Option<PathBuf>, cmd: SessionCommand) -> Result<()> {
             start_queued(&mut manager);
             Ok(())
         }
-        SessionCommand::Restore { session } => {
+        SessionCommand::Restore { session, reopen } => {
             let mut manager = manager(config)?;
-            let s = manager.restore(&session).map_err(session_error)?;
+            let s = manager
+                .restore_with(&session, ao_sessions::RestoreOptions { reopen })
+                .map_err(session_error)?;
             println!("restored {} ({})", s.id, s.reason.as_deref().unwrap_or(""));
             Ok(())
         }
@@ -293,4 +338,25 @@ pub fn report(
         .record_report(session, normalize_state(state), note.as_deref(), state)
         .map_err(|e| session_error(e.into()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_data_directory_has_its_own_tmux_socket() {
+        let default = std::path::Path::new("/home/u/.local/share/ao");
+        assert_eq!(socket_name(default, default, None), "ao");
+        let a = socket_name("/tmp/a/data".as_ref(), default, None);
+        let b = socket_name("/tmp/b/data".as_ref(), default, None);
+        assert!(a.starts_with("ao-") && b.starts_with("ao-"), "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            socket_name("/tmp/a/data".as_ref(), default, None),
+            "stable"
+        );
+        assert_eq!(socket_name(default, default, Some("mine".into())), "mine");
+    }
 }

@@ -4,6 +4,7 @@
 //! nothing else runs until the config is valid.
 
 pub mod integrations;
+mod layers;
 pub mod locate;
 pub mod raw;
 mod schema;
@@ -70,6 +71,40 @@ pub struct PluginConfig {
 pub const RUNTIMES: &[&str] = &["tmux", "process"];
 /// Workspace kinds ao has.
 pub const WORKSPACES: &[&str] = &["worktree", "clone"];
+/// Permission policies an agent can be launched with.
+pub const PERMISSIONS: &[&str] = &["bypass", "accept-edits", "default"];
+
+/// How much an agent may do without asking a person (`permissions:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Permissions {
+    /// Everything, without asking: the agent's "skip permissions" / "yolo"
+    /// mode. Unattended work needs it; the agent runs with the user's rights.
+    #[default]
+    Bypass,
+    /// File edits inside the workspace without asking; commands ask.
+    AcceptEdits,
+    /// The agent's own default: it asks before edits and commands.
+    Default,
+}
+
+impl Permissions {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "bypass" => Some(Self::Bypass),
+            "accept-edits" => Some(Self::AcceptEdits),
+            "default" => Some(Self::Default),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bypass => "bypass",
+            Self::AcceptEdits => "accept-edits",
+            Self::Default => "default",
+        }
+    }
+}
 
 /// A validated project.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +119,8 @@ pub struct ProjectConfig {
     pub session_prefix: String,
     pub runtime: String,
     pub agent: String,
+    /// What the agent may do without asking (`permissions:`).
+    pub permissions: Permissions,
     pub workspace: String,
     pub symlinks: Vec<String>,
     pub include: Vec<String>,
@@ -362,6 +399,10 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
         &default_workspace,
         WORKSPACES,
     )?;
+    let default_permissions = match defaults.and_then(|d| d.permissions.as_deref()) {
+        None => Permissions::default(),
+        Some(text) => permissions(&source, &["defaults", "permissions"], text)?,
+    };
     if raw.max_concurrent_sessions == Some(0) {
         return Err(source.error_at(
             &["maxConcurrentSessions"],
@@ -393,6 +434,7 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
             &default_agent,
             &default_runtime,
             &default_workspace,
+            default_permissions,
             &top_reactions,
         )?;
         if let Some(other) = prefixes.insert(project.session_prefix.clone(), id.clone()) {
@@ -439,6 +481,12 @@ fn check_choice(
     ))
 }
 
+fn permissions(source: &Source, path: &[&str], text: &str) -> Result<Permissions, ConfigError> {
+    check_choice(source, path, text, PERMISSIONS)?;
+    Ok(Permissions::parse(text).unwrap_or_default())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn resolve_project(
     source: &Source,
     id: &str,
@@ -446,6 +494,7 @@ fn resolve_project(
     default_agent: &str,
     default_runtime: &str,
     default_workspace: &str,
+    default_permissions: Permissions,
     top_reactions: &integrations::Reactions,
 ) -> Result<ProjectConfig, ConfigError> {
     let base = source
@@ -493,6 +542,10 @@ fn resolve_project(
     };
     let runtime = p.runtime.unwrap_or_else(|| default_runtime.to_string());
     check_choice(source, &["projects", id, "runtime"], &runtime, RUNTIMES)?;
+    let permissions = match p.permissions.as_deref() {
+        None => default_permissions,
+        Some(text) => permissions(source, &["projects", id, "permissions"], text)?,
+    };
     let workspace = p.workspace.unwrap_or_else(|| default_workspace.to_string());
     check_choice(
         source,
@@ -554,6 +607,7 @@ fn resolve_project(
         session_prefix,
         runtime,
         agent: p.agent.unwrap_or_else(|| default_agent.to_string()),
+        permissions,
         workspace,
         symlinks: p.symlinks,
         include: p.include,

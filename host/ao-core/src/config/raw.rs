@@ -3,7 +3,7 @@
 //! subsystems (projects, reactions, lifecycle…) are accepted as YAML values
 //! here and validated by their owners.
 
-use super::{ConfigError, PRIORITIES, RUNTIMES, Source, WORKSPACES};
+use super::{ConfigError, PERMISSIONS, PRIORITIES, RUNTIMES, Source, WORKSPACES};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
@@ -70,6 +70,9 @@ pub struct RawDefaults {
     pub workspace: Option<String>,
     /// Notifiers (names under `notifiers`) for priorities that `notificationRouting` does not list; default: every notifier.
     pub notifiers: Option<Vec<String>>,
+    /// What agents may do without asking: `bypass` (default: everything, the agent's skip-permissions mode; it runs with your rights), `accept-edits` (file edits without asking, commands ask), `default` (the agent asks before edits and commands; a question makes the session `needs_input`).
+    #[schemars(with = "Option<PermissionPolicy>")]
+    pub permissions: Option<String>,
     /// Reserved (settings of the orchestrator agent): a mapping, accepted, not used yet.
     #[schemars(with = "Option<JsonMap>")]
     pub orchestrator: Option<Value>,
@@ -103,6 +106,9 @@ pub struct RawProject {
     /// The agent plugin (`claude-code`, `codex`, `aider`, `opencode`, `cursor`, `custom`, or an installed one); default `defaults.agent`.
     #[schemars(extend("examples" = AGENTS))]
     pub agent: Option<String>,
+    /// What this project's agents may do without asking: `bypass`, `accept-edits` or `default`; default `defaults.permissions`.
+    #[schemars(with = "Option<PermissionPolicy>")]
+    pub permissions: Option<String>,
     /// How each session's checkout is made: `worktree` or `clone`; default `defaults.workspace`.
     #[schemars(with = "Option<WorkspaceKind>")]
     pub workspace: Option<String>,
@@ -169,9 +175,9 @@ pub struct RawGrant {
     /// Hosts it may send HTTP requests to: `api.github.com`, `*.slack.com`, `127.0.0.1:8080`, or `*` for whatever it requests; default none.
     #[serde(default)]
     pub http: Vec<String>,
-    /// Secrets it may read (names of ao's environment variables); default none.
+    /// Secrets it may use (names of ao's environment variables; default none): a list sends each only in headers ao fills on https requests to this grant's `http` hosts, never readable by the plugin; a mapping says per secret where it may go and whether the plugin may read it, e.g. `{ GITHUB_TOKEN: { hosts: [api.github.com] }, GITHUB_WEBHOOK_SECRET: { read: true } }`.
     #[serde(default)]
-    pub secrets: Vec<String>,
+    pub secrets: RawSecrets,
     /// Programs it may run, looked up on PATH (e.g. `gh`, `git`); default none.
     #[serde(default)]
     pub programs: Vec<String>,
@@ -181,6 +187,56 @@ pub struct RawGrant {
     /// Whether it gets a private key-value store; default `false`.
     #[serde(default)]
     pub kv: bool,
+}
+
+/// `grant.secrets`: a list of names, or per name where it may go.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "SecretGrants")]
+pub enum RawSecrets {
+    /// `[GITHUB_TOKEN]`: each to the grant's `http` hosts only, never readable by the plugin.
+    Names(Vec<String>),
+    /// `{ GITHUB_TOKEN: { hosts: [api.github.com] } }`.
+    Uses(BTreeMap<String, RawSecretUse>),
+}
+
+impl Default for RawSecrets {
+    fn default() -> Self {
+        RawSecrets::Names(Vec::new())
+    }
+}
+
+impl RawSecrets {
+    /// The secret names granted.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            RawSecrets::Names(names) => names.clone(),
+            RawSecrets::Uses(uses) => uses.keys().cloned().collect(),
+        }
+    }
+
+    /// Each name with its use (defaults for the list form).
+    pub fn uses(&self) -> Vec<(String, RawSecretUse)> {
+        match self {
+            RawSecrets::Names(names) => names
+                .iter()
+                .map(|n| (n.clone(), RawSecretUse::default()))
+                .collect(),
+            RawSecrets::Uses(uses) => uses.iter().map(|(n, u)| (n.clone(), u.clone())).collect(),
+        }
+    }
+}
+
+/// `grant.secrets.<NAME>`: where one secret may go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "SecretUse")]
+pub struct RawSecretUse {
+    /// Hosts ao may send it to, in a header it fills (https; plain http only to localhost); default: the grant's `http` hosts.
+    pub hosts: Option<Vec<String>>,
+    /// Whether the plugin may read the value itself (e.g. to check a webhook's signature); default `false`.
+    #[serde(default)]
+    pub read: bool,
 }
 
 /// `plugins.<name>.limits`: resource limits of each of the plugin's instances.
@@ -247,6 +303,10 @@ schema_only!(
 schema_only!(
     WorkspaceKind,
     json_schema!({ "type": "string", "enum": WORKSPACES })
+);
+schema_only!(
+    PermissionPolicy,
+    json_schema!({ "type": "string", "enum": PERMISSIONS })
 );
 schema_only!(
     Routing,

@@ -78,6 +78,7 @@ defaults:
   agent: claude-code
   workspace: worktree
   notifiers: [desktop]
+  permissions: default
   orchestrator: { agent: claude-code }
   worker: { agent: codex }
 projects:
@@ -90,6 +91,7 @@ projects:
     remote: origin
     runtime: process
     agent: custom
+    permissions: accept-edits
     workspace: clone
     tracker: { plugin: github }
     scm: { plugin: github }
@@ -218,6 +220,7 @@ power: { preventIdleSleep: true }
             "remote",
             "runtime",
             "agent",
+            "permissions",
             "workspace",
             "tracker",
             "scm",
@@ -244,7 +247,7 @@ power: { preventIdleSleep: true }
                 sections.push((pointer.clone(), props(&schema, &pointer)));
             }
         }
-        assert_eq!(sections.len(), 7, "the root and six sections");
+        assert_eq!(sections.len(), 8, "the root and seven sections");
         for (pointer, properties) in sections {
             for (key, sub) in properties {
                 let description = sub["description"].as_str().unwrap_or_default();
@@ -260,7 +263,14 @@ power: { preventIdleSleep: true }
     fn unknown_keys_are_forbidden_except_in_open_sections() {
         let schema = json_schema();
         assert_eq!(schema["additionalProperties"], false);
-        for name in ["Defaults", "Project", "Plugin", "Grant", "Limits"] {
+        for name in [
+            "Defaults",
+            "Project",
+            "Plugin",
+            "Grant",
+            "Limits",
+            "SecretUse",
+        ] {
             assert_eq!(
                 schema["$defs"][name]["additionalProperties"], false,
                 "{name}"

@@ -288,3 +288,25 @@ fn escalation_and_thresholds_take_counts_and_durations() {
         .to_string();
     assert!(e.contains("only applies to `agent-stuck`"), "{e}");
 }
+
+#[test]
+fn permissions_default_to_bypass_and_are_set_per_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ao.yaml");
+    let text = "defaults:\n  permissions: accept-edits\nprojects:\n  a:\n    path: .\n    sessionPrefix: a\n  b:\n    path: .\n    sessionPrefix: b\n    permissions: default\n";
+    let config = Config::parse(text, Some(&file)).unwrap();
+    assert_eq!(config.projects["a"].permissions, Permissions::AcceptEdits);
+    assert_eq!(config.projects["b"].permissions, Permissions::Default);
+    let config = Config::parse("projects:\n  a:\n    path: .\n", Some(&file)).unwrap();
+    assert_eq!(config.projects["a"].permissions, Permissions::Bypass);
+    let err = Config::parse(
+        "projects:\n  web:\n    path: .\n    permissions: yolo\n",
+        Some(&file),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("projects.web.permissions", Some(4))
+    );
+    assert!(err.hint.unwrap().contains("bypass, accept-edits, default"));
+}

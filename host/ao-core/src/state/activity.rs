@@ -2,7 +2,7 @@
 //! from all its sources. Only changes reach the event history, so a
 //! session polled every few seconds does not flood it.
 
-use super::{StateError, Store, now_ms};
+use super::{AgentInfo, StateError, Store, now_ms};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 impl Store {
@@ -105,5 +105,34 @@ impl Store {
             params![id, agent_session_id],
         )?;
         Ok(())
+    }
+
+    /// Remembers (or, with `None`, forgets) which transcript file is the
+    /// session's: a restored agent may start a new one.
+    pub fn set_transcript_path(&mut self, id: &str, path: Option<&str>) -> Result<(), StateError> {
+        self.conn.execute(
+            "UPDATE sessions SET transcript_path = ?2 WHERE id = ?1 AND transcript_path IS NOT ?2",
+            params![id, path],
+        )?;
+        Ok(())
+    }
+
+    /// Records the agent's account of its work; `true` when it changed.
+    pub fn set_agent_info(&mut self, id: &str, info: &AgentInfo) -> Result<bool, StateError> {
+        let changed = self.conn.execute(
+            "UPDATE sessions SET summary = ?2, summary_is_fallback = ?3, input_tokens = ?4,
+                    output_tokens = ?5, cost_usd = ?6
+             WHERE id = ?1 AND (summary IS NOT ?2 OR summary_is_fallback IS NOT ?3
+                    OR input_tokens IS NOT ?4 OR output_tokens IS NOT ?5 OR cost_usd IS NOT ?6)",
+            params![
+                id,
+                info.summary,
+                info.summary_is_fallback,
+                info.input_tokens,
+                info.output_tokens,
+                info.cost_usd
+            ],
+        )?;
+        Ok(changed > 0)
     }
 }

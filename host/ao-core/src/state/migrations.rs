@@ -2,9 +2,10 @@
 //! migration runs in its own transaction together with the version bump.
 //! Released migrations are never edited: add a new one at the end.
 
-use super::StateError;
+use super::{StateError, file, now_ms};
+use crate::private_fs;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The migrations, in order; index + 1 is the schema version they produce.
 pub const MIGRATIONS: &[&str] = &[
@@ -121,6 +122,31 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN pr_status TEXT;
     ALTER TABLE reaction_attempts ADD COLUMN escalated_at INTEGER;
     ",
+    // 5: what the agent says of its own work (from its transcript): a
+    // summary or title, and the tokens and estimated cost so far; and which
+    // transcript file is this session's (in a directory sessions share).
+    "
+    ALTER TABLE sessions ADD COLUMN transcript_path TEXT;
+    ALTER TABLE sessions ADD COLUMN summary TEXT;
+    ALTER TABLE sessions ADD COLUMN summary_is_fallback INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN input_tokens INTEGER;
+    ALTER TABLE sessions ADD COLUMN output_tokens INTEGER;
+    ALTER TABLE sessions ADD COLUMN cost_usd REAL;
+    ",
+    // 6: intent before effect. A multi-step operation on a session (spawn,
+    // kill) records its owner process and the step it is at, so another
+    // process can finish or undo it if the owner dies; sessions and queue
+    // entries remember the config file they came from (projects are keyed
+    // by it: two repositories may both call a project `web`).
+    "
+    ALTER TABLE sessions ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE sessions ADD COLUMN owner_start INTEGER;
+    ALTER TABLE sessions ADD COLUMN op_step TEXT;
+    ALTER TABLE sessions ADD COLUMN op_data TEXT;
+    ALTER TABLE sessions ADD COLUMN config_path TEXT;
+    ALTER TABLE spawn_queue ADD COLUMN config_path TEXT;
+    CREATE INDEX sessions_by_status ON sessions (status);
+    ",
 ];
 
 /// Brings the schema to the newest version, refusing a newer database.
@@ -141,4 +167,38 @@ pub fn apply(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Brings an existing database up to date, first copying it to
+/// `backups/` when a migration is due (the way back if one goes wrong).
+/// Callers hold the setup lock.
+pub(crate) fn upgrade(
+    conn: &mut Connection,
+    path: &Path,
+    data_dir: &Path,
+) -> Result<(), StateError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > 0 && current < MIGRATIONS.len() as i64 {
+        backup(conn, data_dir, current)?;
+    }
+    apply(conn, path)
+}
+
+/// A consistent copy of the database (`VACUUM INTO`) in `backups/`, 0600;
+/// the oldest beyond [`file::BACKUPS_KEPT`] are removed.
+pub fn backup(conn: &Connection, data_dir: &Path, schema: i64) -> Result<PathBuf, StateError> {
+    let dir = file::backups_dir(data_dir);
+    let io = |source| StateError::Io {
+        path: dir.clone(),
+        source,
+    };
+    private_fs::create_dir(&dir).map_err(io)?;
+    let target = dir.join(format!("ao-schema{schema}-{}.db", now_ms()));
+    let _ = std::fs::remove_file(&target);
+    conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
+    private_fs::restrict(&target).map_err(io)?;
+    for old in file::backups(data_dir).into_iter().skip(file::BACKUPS_KEPT) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(target)
 }

@@ -3,9 +3,9 @@
 //! command that filled it; whoever frees a slot (the daemon, the next
 //! `ao batch-spawn`) starts the oldest entry.
 
-use super::sessions::{COLUMNS, session_from_row};
+use super::sessions::{COLUMNS, issue_taken, session_from_row};
 use super::{Session, StateError, Store, now_ms};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 
 /// A task waiting to be spawned.
@@ -18,6 +18,8 @@ pub struct QueuedSpawn {
     pub prompt: String,
     pub agent: Option<String>,
     pub queued_at: i64,
+    /// The config file its project came from.
+    pub config_path: Option<String>,
 }
 
 fn queued_from_row(r: &Row<'_>) -> rusqlite::Result<QueuedSpawn> {
@@ -28,36 +30,50 @@ fn queued_from_row(r: &Row<'_>) -> rusqlite::Result<QueuedSpawn> {
         prompt: r.get(3)?,
         agent: r.get(4)?,
         queued_at: r.get(5)?,
+        config_path: r.get(6)?,
     })
 }
 
 impl Store {
-    /// Adds a task to the end of the queue.
+    /// Adds a task to the end of the queue; a task for an issue that a live
+    /// session or another entry already has is refused, atomically.
     pub fn enqueue_spawn(
         &mut self,
         project_id: &str,
         issue_id: Option<&str>,
         prompt: &str,
         agent: Option<&str>,
+        config_path: Option<&str>,
     ) -> Result<QueuedSpawn, StateError> {
-        self.conn.execute(
-            "INSERT INTO spawn_queue (project_id, issue_id, prompt, agent, queued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![project_id, issue_id, prompt, agent, now_ms()],
-        )?;
-        let seq = self.conn.last_insert_rowid();
-        Ok(self
+        let tx = self
             .conn
-            .query_row(
-                "SELECT seq, project_id, issue_id, prompt, agent, queued_at FROM spawn_queue WHERE seq = ?1",
-                [seq],
-                queued_from_row,
-            )?)
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(issue) = issue_id
+            && let Some(existing) = issue_taken(&tx, project_id, issue)?
+        {
+            return Err(StateError::DuplicateIssue {
+                issue: issue.to_string(),
+                existing,
+            });
+        }
+        tx.execute(
+            "INSERT INTO spawn_queue (project_id, issue_id, prompt, agent, queued_at, config_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![project_id, issue_id, prompt, agent, now_ms(), config_path],
+        )?;
+        let seq = tx.last_insert_rowid();
+        let entry = tx.query_row(
+            "SELECT seq, project_id, issue_id, prompt, agent, queued_at, config_path FROM spawn_queue WHERE seq = ?1",
+            [seq],
+            queued_from_row,
+        )?;
+        tx.commit()?;
+        Ok(entry)
     }
 
     /// The queue, oldest first.
     pub fn queued_spawns(&self) -> Result<Vec<QueuedSpawn>, StateError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, project_id, issue_id, prompt, agent, queued_at FROM spawn_queue ORDER BY seq",
+            "SELECT seq, project_id, issue_id, prompt, agent, queued_at, config_path FROM spawn_queue ORDER BY seq",
         )?;
         let rows = stmt.query_map([], queued_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -69,11 +85,6 @@ impl Store {
             .conn
             .execute("DELETE FROM spawn_queue WHERE seq = ?1", [seq])?
             == 1)
-    }
-
-    /// Sessions that count against `maxConcurrentSessions`: not ended.
-    pub fn active_session_count(&self) -> Result<usize, StateError> {
-        Ok(self.sessions(None, false)?.len())
     }
 
     /// The live (not ended) session already working on `issue`, if any.
@@ -104,7 +115,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT seq, project_id, issue_id, prompt, agent, queued_at FROM spawn_queue WHERE project_id = ?1 AND issue_id = ?2",
+                "SELECT seq, project_id, issue_id, prompt, agent, queued_at, config_path FROM spawn_queue WHERE project_id = ?1 AND issue_id = ?2",
                 params![project_id, issue],
                 queued_from_row,
             )

@@ -2,11 +2,12 @@
 //! in the same transaction.
 
 use super::{StateError, Store, now_ms};
+use crate::process::ProcessId;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
 
 /// A session as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
@@ -25,6 +26,9 @@ pub struct Session {
     pub reported_at: Option<i64>,
     /// The agent's own session id, for resuming it.
     pub agent_session_id: Option<String>,
+    /// The agent's transcript file for this session, once its plugin has
+    /// recognised it.
+    pub transcript_path: Option<String>,
     pub branch: Option<String>,
     pub workspace_path: Option<String>,
     pub agent: Option<String>,
@@ -43,8 +47,36 @@ pub struct Session {
     /// The status the PR alone implies (`ci_failed`, `mergeable`…); the
     /// session's `status` may say more urgent things about its agent.
     pub pr_status: Option<String>,
+    /// What the agent says of its work, from its transcript.
+    #[serde(flatten)]
+    pub agent_info: AgentInfo,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The process doing a multi-step operation on it (spawn, kill), while
+    /// one is under way: pid and start time (see [`ProcessId`]).
+    pub owner_pid: Option<i64>,
+    pub owner_start: Option<i64>,
+    /// The step that operation recorded last, before doing it.
+    pub op_step: Option<String>,
+    /// Facts the operation needs to be finished or undone by another
+    /// process (JSON: the repository, the workspace kind…).
+    pub op_data: Option<String>,
+    /// The config file its project came from (projects are keyed by it).
+    pub config_path: Option<String>,
+}
+
+/// The agent's own account of a session: its title or summary (or, as a
+/// fallback, the start of the task) and what it has cost so far.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    pub summary: Option<String>,
+    /// The summary is ao's guess (the first prompt), not the agent's words.
+    pub summary_is_fallback: bool,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    /// Estimated from the tokens at the plugin's list prices.
+    pub cost_usd: Option<f64>,
 }
 
 /// Statuses after which a session does nothing more.
@@ -57,9 +89,34 @@ pub const TERMINAL_STATUSES: &[&str] = &[
     "cleanup",
 ];
 
+/// Statuses the PR loop leaves alone: an operation is under way
+/// (`spawning`, `killing`), or the workspace is gone until it is restored.
+pub const HELD_STATUSES: &[&str] = &["spawning", "killing", "workspace_lost"];
+
 impl Session {
     pub fn is_terminal(&self) -> bool {
         TERMINAL_STATUSES.contains(&self.status.as_str())
+    }
+
+    /// Whether only its operation (or a restore) may move its status.
+    pub fn is_held(&self) -> bool {
+        HELD_STATUSES.contains(&self.status.as_str())
+    }
+
+    /// The process running its operation, if one is recorded.
+    pub fn owner(&self) -> Option<ProcessId> {
+        Some(ProcessId {
+            pid: u32::try_from(self.owner_pid?).ok()?,
+            start: self.owner_start,
+        })
+    }
+
+    /// The operation's recorded facts (`{}` when none).
+    pub fn op_facts(&self) -> serde_json::Value {
+        self.op_data
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_else(|| serde_json::json!({}))
     }
 }
 
@@ -73,6 +130,8 @@ pub struct NewSession {
     pub runtime: Option<String>,
     pub issue_id: Option<String>,
     pub prompt: Option<String>,
+    /// The config file the project came from.
+    pub config_path: Option<String>,
 }
 
 /// A change of status (and optionally of other facts), recorded with a reason.
@@ -112,7 +171,9 @@ pub struct SessionEvent {
 
 pub(super) const COLUMNS: &str = "id, project_id, number, status, reason, activity, branch, workspace_path, agent, runtime, \
                        runtime_handle, issue_id, prompt, pr_number, pr_url, created_at, updated_at, \
-                       activity_source, activity_at, reported_activity, reported_at, agent_session_id, pr_state, ci, review, pr_status";
+                       activity_source, activity_at, reported_activity, reported_at, agent_session_id, pr_state, ci, review, pr_status, \
+                       summary, summary_is_fallback, input_tokens, output_tokens, cost_usd, transcript_path, \
+                       owner_pid, owner_start, op_step, op_data, config_path";
 
 pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
@@ -142,6 +203,19 @@ pub(super) fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         ci: r.get(23)?,
         review: r.get(24)?,
         pr_status: r.get(25)?,
+        agent_info: AgentInfo {
+            summary: r.get(26)?,
+            summary_is_fallback: r.get(27)?,
+            input_tokens: r.get(28)?,
+            output_tokens: r.get(29)?,
+            cost_usd: r.get(30)?,
+        },
+        transcript_path: r.get(31)?,
+        owner_pid: r.get(32)?,
+        owner_start: r.get(33)?,
+        op_step: r.get(34)?,
+        op_data: r.get(35)?,
+        config_path: r.get(36)?,
     })
 }
 
@@ -160,11 +234,21 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<SessionEvent> {
 
 impl Store {
     /// Reserves the next `{prefix}-{N}` and records the session as
-    /// `spawning`, atomically: two concurrent spawns never get the same id.
+    /// `spawning`, owned by this process, atomically: two concurrent spawns
+    /// never get the same id, and of two for the same issue (live session or
+    /// queue entry) only one gets through.
     pub fn create_session(&mut self, new: &NewSession) -> Result<Session, StateError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(issue) = &new.issue_id
+            && let Some(existing) = issue_taken(&tx, &new.project_id, issue)?
+        {
+            return Err(StateError::DuplicateIssue {
+                issue: issue.clone(),
+                existing,
+            });
+        }
         let next: i64 = tx
             .query_row(
                 "SELECT next FROM session_counters WHERE prefix = ?1",
@@ -180,14 +264,17 @@ impl Store {
         )?;
         let id = format!("{}-{next}", new.prefix);
         let now = now_ms();
+        let owner = ProcessId::current();
         tx.execute(
-            "INSERT INTO sessions (id, project_id, prefix, number, status, agent, runtime, issue_id, prompt, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'spawning', ?5, ?6, ?7, ?8, ?9, ?9)",
-            params![id, new.project_id, new.prefix, next, new.agent, new.runtime, new.issue_id, new.prompt, now],
+            "INSERT INTO sessions (id, project_id, prefix, number, status, agent, runtime, issue_id, prompt, created_at, updated_at,
+                                   owner_pid, owner_start, op_step, config_path)
+             VALUES (?1, ?2, ?3, ?4, 'spawning', ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, 'reserved', ?12)",
+            params![id, new.project_id, new.prefix, next, new.agent, new.runtime, new.issue_id, new.prompt, now,
+                    owner.pid, owner.start, new.config_path],
         )?;
         tx.execute(
-            "INSERT INTO events (session_id, at, kind, to_status) VALUES (?1, ?2, 'session.created', 'spawning')",
-            params![id, now],
+            "INSERT INTO events (session_id, at, kind, to_status, data) VALUES (?1, ?2, 'session.created', 'spawning', ?3)",
+            params![id, now, serde_json::json!({ "ownerPid": owner.pid }).to_string()],
         )?;
         tx.commit()?;
         self.session(&id)
@@ -251,7 +338,9 @@ impl Store {
                 pr_state = COALESCE(?11, pr_state),
                 ci = COALESCE(?12, ci),
                 review = COALESCE(?13, review),
-                pr_status = COALESCE(?14, pr_status)
+                pr_status = COALESCE(?14, pr_status),
+                owner_pid = CASE WHEN ?2 IS NOT NULL AND ?2 NOT IN ('spawning', 'killing') THEN NULL ELSE owner_pid END,
+                owner_start = CASE WHEN ?2 IS NOT NULL AND ?2 NOT IN ('spawning', 'killing') THEN NULL ELSE owner_start END
              WHERE id = ?1",
             params![
                 id,
@@ -325,4 +414,37 @@ impl Store {
         let rows = stmt.query_map([seq], event_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The live session or queue entry that already has `issue`, if any.
+pub(super) fn issue_taken(
+    conn: &rusqlite::Connection,
+    project: &str,
+    issue: &str,
+) -> Result<Option<String>, StateError> {
+    let placeholders = TERMINAL_STATUSES
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let live: Option<String> = conn
+        .query_row(
+            &format!(
+                "SELECT id FROM sessions WHERE project_id = ?1 AND issue_id = ?2 AND status NOT IN ({placeholders}) ORDER BY number DESC LIMIT 1"
+            ),
+            params![project, issue],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if live.is_some() {
+        return Ok(live);
+    }
+    let queued: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM spawn_queue WHERE project_id = ?1 AND issue_id = ?2",
+            params![project, issue],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(queued.map(|seq| format!("queue entry {seq}")))
 }

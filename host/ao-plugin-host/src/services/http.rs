@@ -1,8 +1,11 @@
 //! `ao:plugin/http`: requests made by the host on a plugin's behalf.
 //!
 //! Order of checks: scheme (http/https only) → host against the effective
-//! grant → secret headers against the secret grant → timeout capped by both
-//! the host limit and the call's remaining time → response body capped.
+//! grant → headers only the host may set (`Authorization`, `Host`,
+//! cookies) refused → each secret header against the secret's own hosts
+//! (over https, or plain http to loopback) → timeout capped by both the host
+//! limit and the call's remaining time → response body capped, and the
+//! secret values the host put in stripped from what the plugin gets back.
 //! Redirects are not followed: a 3xx is returned to the plugin, whose next
 //! request is checked again.
 
@@ -24,6 +27,14 @@ pub fn new_agent() -> ureq::Agent {
         .build()
         .into()
 }
+
+/// Headers a plugin may not set itself: credentials go in only as secret
+/// headers the host fills, and the host names the server it connects to.
+const HOST_ONLY_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "host"];
+
+/// Secret values shorter than this are not stripped from responses (they
+/// would match ordinary text); real tokens are far longer.
+const MIN_STRIPPED: usize = 4;
 
 fn method(m: Method) -> ureq::http::Method {
     use ureq::http::Method as M;
@@ -66,18 +77,39 @@ impl HostState {
             return Err(self.deny(&format!("HTTP to `{item}`"), "http", &item));
         }
 
+        let scheme = uri.scheme_str().unwrap_or("").to_string();
+        let host = host.to_string();
+        for (name, _) in &request.headers {
+            if HOST_ONLY_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                return Err(self.refuse_header(name));
+            }
+        }
+        let mut injected: Vec<String> = Vec::new();
+        let mut secret_values: Vec<(String, String)> = Vec::new();
+        for secret_header in &request.secret_headers {
+            if secret_header.name.eq_ignore_ascii_case("host") {
+                return Err(self.refuse_header(&secret_header.name));
+            }
+            let name = &secret_header.secret;
+            let value = self.secret(name)?;
+            if !self.caps.secret_may_go_to(name, &scheme, &host, port) {
+                return Err(self.deny_destination(name, &scheme, &host));
+            }
+            secret_values.push((
+                secret_header.name.clone(),
+                format!("{}{value}", secret_header.prefix),
+            ));
+            injected.push(value);
+        }
         let mut builder = ureq::http::Request::builder()
             .method(method(request.method))
             .uri(uri);
+        // The host's own values last, so nothing the plugin set comes first.
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        for secret_header in &request.secret_headers {
-            let value = self.secret(&secret_header.secret)?;
-            builder = builder.header(
-                secret_header.name.as_str(),
-                format!("{}{value}", secret_header.prefix),
-            );
+        for (name, value) in &secret_values {
+            builder = builder.header(name.as_str(), value.as_str());
         }
         let body = request.body.unwrap_or_default();
         let http_request = builder
@@ -109,10 +141,8 @@ impl HostState {
             .headers()
             .iter()
             .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), strip_text(value, &injected))
             })
             .collect();
         let limit = self.limits.max_response_bytes;
@@ -125,8 +155,42 @@ impl HostState {
         Ok(Response {
             status,
             headers,
-            body,
+            body: strip_bytes(body, &injected),
         })
+    }
+
+    fn refuse_header(&self, name: &str) -> PluginError {
+        let message = format!(
+            "the header `{name}` is set by ao only; send credentials as a secret header \
+             (the host fills it with a granted secret), and no Host or Cookie header"
+        );
+        tracing::warn!(plugin = %self.label, "denied: {message}");
+        PluginError::Denied(format!("plugin `{}`: {message}", self.plugin))
+    }
+
+    fn deny_destination(&self, name: &str, scheme: &str, host: &str) -> PluginError {
+        let hosts = self.caps.use_of(name).hosts.unwrap_or_default();
+        let why = if scheme != "https" {
+            format!("{scheme}:// to a host that is not loopback (secrets go over https only)")
+        } else {
+            format!(
+                "`{host}`, which is not among its hosts ({})",
+                if hosts.is_empty() {
+                    "none".to_string()
+                } else {
+                    hosts.join(", ")
+                }
+            )
+        };
+        let hint = format!(
+            "to send it there, add `{host}` to plugins.{}.grant.secrets.{name}.hosts in agent-orchestrator.yaml",
+            self.plugin
+        );
+        tracing::warn!(plugin = %self.label, "denied secret `{name}` to {why}: {hint}");
+        PluginError::Denied(format!(
+            "secret `{name}` may not be sent by plugin `{}` to {why}; {hint}",
+            self.plugin
+        ))
     }
 
     fn map_error(&self, e: ureq::Error, timeout: Duration) -> PluginError {
@@ -145,6 +209,45 @@ impl HostState {
             other => PluginError::Other(format!("HTTP error: {other}")),
         }
     }
+}
+
+/// `text` with every injected value replaced by `***`.
+fn strip_text(text: String, injected: &[String]) -> String {
+    injected
+        .iter()
+        .filter(|v| v.len() >= MIN_STRIPPED)
+        .fold(text, |t, v| {
+            if t.contains(v.as_str()) {
+                t.replace(v.as_str(), "***")
+            } else {
+                t
+            }
+        })
+}
+
+/// `body` with every injected value replaced by `***` (an echo server
+/// cannot hand the plugin the token the host sent).
+fn strip_bytes(body: Vec<u8>, injected: &[String]) -> Vec<u8> {
+    let mut body = body;
+    for value in injected.iter().filter(|v| v.len() >= MIN_STRIPPED) {
+        let needle = value.as_bytes();
+        if !body.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(needle) {
+                out.extend_from_slice(b"***");
+                i += needle.len();
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        body = out;
+    }
+    body
 }
 
 impl Host for HostState {
@@ -171,5 +274,26 @@ impl Host for HostState {
             }
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injected_values_are_stripped_from_responses() {
+        let injected = vec!["tok-secret-123".to_string(), "ab".to_string()];
+        assert_eq!(
+            strip_bytes(
+                b"{\"echo\":\"Bearer tok-secret-123\",\"ab\":1}".to_vec(),
+                &injected
+            ),
+            b"{\"echo\":\"Bearer ***\",\"ab\":1}".to_vec()
+        );
+        assert_eq!(
+            strip_text("x tok-secret-123 y tok-secret-123".into(), &injected),
+            "x *** y ***"
+        );
     }
 }

@@ -44,7 +44,20 @@ impl HostState {
 }
 
 impl Host for HostState {
+    /// Only a secret granted as readable: the others the host puts into
+    /// requests itself, so their values never enter plugin memory.
     fn get(&mut self, name: String) -> Result<String, PluginError> {
+        if self.caps.allows_secret(&name) && !self.caps.use_of(&name).read {
+            let hint = format!(
+                "to let it read the value, grant it as `{name}: {{ read: true }}` under plugins.{}.grant.secrets in agent-orchestrator.yaml",
+                self.plugin
+            );
+            tracing::warn!(plugin = %self.label, "denied reading secret `{name}`: {hint}");
+            return Err(PluginError::Denied(format!(
+                "secret `{name}` is granted to plugin `{}` for HTTP headers the host fills, not to be read; {hint}",
+                self.plugin
+            )));
+        }
         self.secret(&name)
     }
 }

@@ -32,6 +32,8 @@ pub struct HostState {
     pub http_agent: ureq::Agent,
     pub home: Option<PathBuf>,
     pub clock: crate::Clock,
+    /// The instance's log ration.
+    pub log_budget: crate::budget::LogBudget,
     pub wasi: WasiCtx,
     pub table: ResourceTable,
 }
@@ -67,12 +69,25 @@ impl HostState {
     /// Replaces any granted secret's value in `text` with `***`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for name in &self.caps.secrets {
-            if let Some(value) = self.secrets.get(name).filter(|v| v.len() >= 4) {
+        for name in self.caps.secrets.iter().filter(|n| !n.ends_with('*')) {
+            if let Some(value) = self.secrets.get(name).filter(|v| v.len() >= 4)
+                && out.contains(&value)
+            {
                 out = out.replace(&value, "***");
             }
         }
         out
+    }
+
+    /// A string from the plugin as ao may show or log it: redacted, then
+    /// capped (a huge string is cut to a working size first, far past the
+    /// final cap, so no secret is cut in half where it shows).
+    pub fn sanitize(&self, text: &str) -> String {
+        use crate::budget::{MAX_PLUGIN_TEXT, cap};
+        cap(
+            &self.redact(&cap(text, 16 * MAX_PLUGIN_TEXT)),
+            MAX_PLUGIN_TEXT,
+        )
     }
 }
 

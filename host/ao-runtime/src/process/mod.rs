@@ -286,15 +286,19 @@ impl Runtime for ProcessRuntime {
         self.status(name).is_ok_and(|s| s.running)
     }
 
-    fn send_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
+    fn type_text(&self, name: &str, text: &str) -> Result<(), RuntimeError> {
         let mut client = self.open(name, REQUEST_TIMEOUT)?;
         let typed = if text.len() > PASTE_THRESHOLD || text.contains('\n') {
             client.paste(text)
         } else {
             client.write(text)
         };
-        typed
-            .and_then(|()| client.write("\r"))
+        typed.map_err(|e| process_error(name, e))
+    }
+
+    fn press_enter(&self, name: &str) -> Result<(), RuntimeError> {
+        self.open(name, REQUEST_TIMEOUT)?
+            .write("\r")
             .map_err(|e| process_error(name, e))
     }
 

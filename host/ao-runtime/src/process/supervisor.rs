@@ -80,8 +80,15 @@ fn serve() -> ExitCode {
     }
     let _ = rustix::process::setsid();
     match start(&launch) {
-        Ok((listener, shared, output, child)) => {
-            let _ = protocol::send(&mut io::stdout(), &Reply::status(shared.status()));
+        Ok((listener, shared, output, mut child)) => {
+            if protocol::send(&mut io::stdout(), &Reply::status(shared.status())).is_err() {
+                // Whoever started us died before hearing we are up: nobody
+                // will adopt this session, so it ends instead of lingering.
+                let _ = child.kill();
+                let _ = child.wait();
+                Paths::new(&launch.dir, &launch.name).remove_all();
+                return ExitCode::FAILURE;
+            }
             if let Ok(null) = File::options().write(true).open("/dev/null") {
                 let _ = rustix::stdio::dup2_stdout(&null);
             }

@@ -86,14 +86,27 @@ async fn webhook(
     }
 }
 
-async fn health(State(api): State<Api>) -> Json<serde_json::Value> {
+/// 200 when all is well; 503 with the problem when the state database is
+/// damaged (the daemon then stops writing to it).
+async fn health(State(api): State<Api>) -> (StatusCode, Json<serde_json::Value>) {
     let s = api.snapshot.read().unwrap_or_else(|e| e.into_inner());
-    Json(serde_json::json!({
-        "ok": true,
-        "pid": std::process::id(),
-        "cycles": s.cycles,
-        "lastCycleMs": s.cycle_ms,
-    }))
+    let status = match s.database_error {
+        Some(_) => StatusCode::SERVICE_UNAVAILABLE,
+        None => StatusCode::OK,
+    };
+    (
+        status,
+        Json(serde_json::json!({
+            "ok": s.database_error.is_none(),
+            "pid": std::process::id(),
+            "cycles": s.cycles,
+            "lastCycleMs": s.cycle_ms,
+            "database": match &s.database_error {
+                Some(e) => serde_json::json!({ "ok": false, "error": e, "fix": "ao doctor --repair (stop the daemon first)" }),
+                None => serde_json::json!({ "ok": true }),
+            },
+        })),
+    )
 }
 
 /// Sessions as the lifecycle loop last saw them (with their activity).

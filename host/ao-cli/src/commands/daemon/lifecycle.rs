@@ -22,6 +22,9 @@ pub struct Snapshot {
     pub cycle_ms: u64,
     pub sessions: Vec<serde_json::Value>,
     pub queued: usize,
+    /// What is wrong with the state database, if anything (checked every
+    /// cycle: the file's header and a query; SQLite's quick_check hourly).
+    pub database_error: Option<String>,
 }
 
 pub type Shared = Arc<RwLock<Snapshot>>;
@@ -50,21 +53,32 @@ pub fn run(
     let mut seen_version = None;
     let mut last_cycle: Option<Instant> = None;
     let mut woken = false;
+    let mut last_quick_check: Option<Instant> = None;
     loop {
         let version = manager.store.data_version().ok();
         let due = woken || last_cycle.is_none_or(|t| t.elapsed() >= interval);
         woken = false;
         if due || version != seen_version {
             let started = Instant::now();
-            let snapshot = cycle(&mut manager, &mut pr_loop, &limits);
+            let database_error = database_health(&manager, &mut last_quick_check);
+            let snapshot = match &database_error {
+                // A damaged database is reported, not written to.
+                Some(e) => {
+                    tracing::error!("state database: {e}");
+                    Snapshot::default()
+                }
+                None => cycle(&mut manager, &mut pr_loop, &limits),
+            };
             let mut guard = shared.write().unwrap_or_else(|e| e.into_inner());
             let cycles = guard.cycles + 1;
             *guard = Snapshot {
                 cycles,
                 cycle_ms: started.elapsed().as_millis() as u64,
+                database_error,
                 ..snapshot
             };
             drop(guard);
+            tracing::debug!("cycle {cycles} in {} ms", started.elapsed().as_millis());
             published.send_replace(cycles);
             // Our own writes do not move our connection's data_version.
             seen_version = manager.store.data_version().ok();
@@ -80,6 +94,7 @@ pub fn run(
                 Ok(None) => (204, String::new()),
                 Err(e @ WebhookError::UnknownProject(_)) => (404, e.to_string()),
                 Err(e @ WebhookError::NoWebhooks(_)) => (400, e.to_string()),
+                Err(e @ WebhookError::Duplicate(_)) => (200, e.to_string()),
                 Err(WebhookError::Rejected(why)) => {
                     tracing::warn!("webhook for {} refused: {why}", delivery.project);
                     (401, why)
@@ -90,7 +105,32 @@ pub fn run(
     }
 }
 
+/// How often the daemon runs SQLite's full `quick_check`.
+const QUICK_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+/// The database's health: its file and a query every cycle, SQLite's
+/// `quick_check` at start and then hourly.
+fn database_health(manager: &SessionManager, last: &mut Option<Instant>) -> Option<String> {
+    if let Err(e) = manager.store.health() {
+        return Some(e);
+    }
+    if last.is_none_or(|t| t.elapsed() >= QUICK_CHECK_EVERY) {
+        *last = Some(Instant::now());
+        match manager.store.quick_check() {
+            Ok(problems) if problems.is_empty() => {}
+            Ok(problems) => return Some(format!("quick_check: {}", problems.join("; "))),
+            Err(e) => return Some(e.to_string()),
+        }
+    }
+    None
+}
+
 fn cycle(manager: &mut SessionManager, pr_loop: &mut PrLoop, limits: &AgeLimits) -> Snapshot {
+    // First what a killed ao left half-done, then what changed under ao.
+    manager.recover();
+    for drift in manager.check_reality() {
+        tracing::info!("{}: {}", drift.id, drift.what);
+    }
     if let Ok(started) = manager.drain_queue() {
         for result in started {
             match result {
@@ -129,5 +169,6 @@ fn cycle(manager: &mut SessionManager, pr_loop: &mut PrLoop, limits: &AgeLimits)
         cycle_ms: 0,
         sessions: items,
         queued: manager.store.queued_spawns().map(|q| q.len()).unwrap_or(0),
+        database_error: None,
     }
 }

@@ -6,13 +6,14 @@
 //! runtimes.
 
 mod api;
+mod conn;
 pub(super) mod dashboard;
 mod lifecycle;
 
 use crate::context::Context;
 use crate::error::{CommandError, Result};
 use anstream::{eprintln, println};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -32,12 +33,8 @@ fn log_path(data: &Path) -> PathBuf {
 }
 
 fn open_lock(data: &Path) -> Result<File> {
-    std::fs::create_dir_all(data)?;
-    Ok(OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(data))?)
+    ao_core::private_fs::create_dir(data)?;
+    Ok(ao_core::private::open_rw(&lock_path(data))?)
 }
 
 fn running_info(data: &Path) -> serde_json::Value {
@@ -58,7 +55,7 @@ fn acquire(data: &Path) -> Result<File> {
                 v["pid"],
                 v["port"]
             ))
-            .hint("stop it with `ao stop`, or set AO_HOME to run a separate instance"))
+            .hint("stop it with `ao stop`, or set AO_HOME to another directory to run a separate instance (its own data directory and tmux socket)"))
         }
     }
 }
@@ -92,6 +89,16 @@ pub fn start(config: Option<PathBuf>, options: Options) -> Result<()> {
     let _ = std::fs::remove_file(info_path(&data));
     let port = port.unwrap_or(ctx.config.port);
     let site = dashboard::Site::new(&ctx, config.clone());
+    // Loud at start: a plugin running under a built-in's name.
+    for warning in ctx
+        .catalog()
+        .plugins
+        .iter()
+        .filter_map(|d| d.shadow_warning())
+    {
+        tracing::warn!("{warning}");
+        eprintln!("warning: {warning}");
+    }
     drop(ctx);
 
     // The lifecycle loop, on its own thread (plugin calls and runtimes are
@@ -130,10 +137,19 @@ pub fn start(config: Option<PathBuf>, options: Options) -> Result<()> {
             })?;
         let port = listener.local_addr()?.port();
         let info = serde_json::json!({ "pid": std::process::id(), "port": port, "bind": bind });
-        std::fs::write(info_path(&data), info.to_string())?;
+        ao_core::private::write_atomic(&info_path(&data), info.to_string().as_bytes())?;
+        // Detached, this goes to the log: never the token (the starting
+        // command printed it to the user's terminal).
+        let detached = std::env::var_os(crate::logfile::LOG_ENV).is_some();
+        let shown_token = token.as_deref().filter(|_| !detached);
         println!(
-            "ao is running: {} (pid {}); stop it with `ao stop`",
-            dashboard::url(bind, port, token.as_deref()),
+            "ao is running: {}{} (pid {}); stop it with `ao stop`",
+            dashboard::url(bind, port, shown_token),
+            if detached && token.is_some() {
+                " (token required)"
+            } else {
+                ""
+            },
             std::process::id()
         );
         // Open event streams and terminals end at shutdown, so they do not
@@ -156,9 +172,7 @@ pub fn start(config: Option<PathBuf>, options: Options) -> Result<()> {
             closing,
         };
         let app = dashboard::router(api, site, live, data.clone(), bind, token);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        conn::serve(listener, app, shutdown).await?;
         let _ = std::fs::remove_file(info_path(&data));
         eprintln!("ao stopped; sessions keep running");
         Ok::<(), CommandError>(())
@@ -171,14 +185,15 @@ fn start_detached(data: &Path, token: Option<&str>) -> Result<()> {
     // Refuse early, with the running daemon's address, if there is one.
     drop(acquire(data)?);
     let log = log_path(data);
-    std::fs::create_dir_all(log.parent().unwrap_or(data))?;
-    let out = File::create(&log)?;
+    let out = ao_core::private::create(&log)?;
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--detach" && a != "-d")
         .collect();
     let _ = std::fs::remove_file(info_path(data));
     let mut command = std::process::Command::new(std::env::current_exe()?);
+    // The daemon logs into `log` and rotates it there.
+    command.env(crate::logfile::LOG_ENV, &log);
     if let Some(token) = token {
         // A token made here (off loopback) must be the one the daemon uses.
         command.env(dashboard::TOKEN_ENV, token);

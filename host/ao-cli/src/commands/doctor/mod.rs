@@ -1,6 +1,9 @@
 //! `ao doctor`: every prerequisite, checked, each failure with its fix.
 
+mod database;
 mod providers;
+
+pub use database::repair;
 
 use crate::context::Context;
 use crate::error::{CommandError, Result};
@@ -22,8 +25,29 @@ struct Check {
     required: bool,
 }
 
+/// The first line a program prints for `arg` (`--version`), or `None` if it
+/// is missing, fails, or has not answered within 5 s (it is killed then: an
+/// agent CLI that ignores `--version` and starts must not hang the doctor).
 fn version_of(program: &str, arg: &str) -> Option<String> {
-    let out = Command::new(program).arg(arg).output().ok()?;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(program)
+        .arg(arg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while child.try_wait().ok()?.is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().ok()?;
     let text = String::from_utf8_lossy(if out.stdout.is_empty() {
         &out.stderr
     } else {
@@ -74,6 +98,34 @@ const AGENT_CLIS: &[(&str, &str, &str)] = &[
         "curl https://cursor.com/install -fsS | bash",
     ),
 ];
+
+/// Whether Claude Code trusts the project's checkout (`~/.claude.json`,
+/// `projects.<path>.hasTrustDialogAccepted`). Its worktrees inherit that
+/// trust; without it every session stops at Claude Code's "trust this
+/// folder?" dialog (default: "No, exit") until a person answers. ao does not
+/// answer it for you. `None` when Claude Code has no config yet.
+fn claude_trust(project: &str, path: &std::path::Path) -> Option<Check> {
+    let home = std::env::var_os("HOME")?;
+    let text = std::fs::read_to_string(std::path::Path::new(&home).join(".claude.json")).ok()?;
+    let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let key = path.display().to_string();
+    let trusted = config["projects"][key.as_str()]["hasTrustDialogAccepted"] == true;
+    Some(Check {
+        name: format!("claude trust {project}"),
+        ok: trusted,
+        detail: if trusted {
+            format!("Claude Code trusts {key} (and so its worktrees)")
+        } else {
+            format!("Claude Code has not been told to trust {key}")
+        },
+        fix: (!trusted).then(|| {
+            format!(
+                "run `claude` once in {key} and choose \"Yes, I trust this folder\"; until then each session waits at that question (status needs_input)"
+            )
+        }),
+        required: false,
+    })
+}
 
 /// The API quota each tracker/SCM plugin in use last saw (plugins keep it
 /// under the `ratelimit` keys of their key-value data); low quota warns.
@@ -179,7 +231,29 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
             None
         }
     };
+    checks.push(database::check(&ao_core::Paths::from_env()));
     if let Some(ctx) = &ctx {
+        if let Some(file) = &ctx.trust.file {
+            let state = ctx.trust.state;
+            let ok = ctx.trust.ignored.is_empty();
+            let detail = match state {
+                ao_core::trust::TrustState::User => "your own config".to_string(),
+                ao_core::trust::TrustState::Trusted => format!("trusted: {}", file.display()),
+                _ if ok => "not trusted; it asks for nothing that needs trust".to_string(),
+                ao_core::trust::TrustState::Changed => format!(
+                    "changed since you trusted it; ignoring {}",
+                    ctx.trust.ignored.join(", ")
+                ),
+                _ => format!("not trusted; ignoring {}", ctx.trust.ignored.join(", ")),
+            };
+            checks.push(Check {
+                name: "trust".into(),
+                ok,
+                detail,
+                fix: (!ok).then(|| format!("review {}, then run `ao trust`", file.display())),
+                required: false,
+            });
+        }
         let catalog = ctx.catalog();
         checks.push(Check {
             name: "plugins".into(),
@@ -196,6 +270,20 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
             fix: catalog.failures.first().map(|f| f.error.to_string()),
             required: true,
         });
+        for d in &catalog.plugins {
+            if let Some(warning) = d.shadow_warning() {
+                checks.push(Check {
+                    name: format!("plugin {}", d.plugin.manifest().name),
+                    ok: false,
+                    detail: warning,
+                    fix: Some(format!(
+                        "remove {} unless you meant to replace the built-in",
+                        d.source
+                    )),
+                    required: false,
+                });
+            }
+        }
         // The agents the config uses are required; the others are informative.
         let used: Vec<&str> = ctx
             .config
@@ -215,6 +303,31 @@ pub fn run(config: Option<PathBuf>, json: bool) -> Result<()> {
                 check.detail.push_str(" (not used by any project)");
             }
             checks.push(check);
+        }
+        for project in ctx.config.projects.values() {
+            if let Some(why) = ao_sessions::launch_refusal(&project.agent, project.permissions) {
+                checks.push(Check {
+                    name: format!("permissions {}", project.id),
+                    ok: false,
+                    detail: format!(
+                        "{} with `permissions: {}` would not start",
+                        project.agent,
+                        project.permissions.as_str()
+                    ),
+                    fix: Some(why),
+                    required: true,
+                });
+            }
+        }
+        for project in ctx
+            .config
+            .projects
+            .values()
+            .filter(|p| p.agent == "claude-code")
+        {
+            if let Some(check) = claude_trust(&project.id, &project.path) {
+                checks.push(check);
+            }
         }
         checks.extend(providers::checks(ctx, &catalog));
         checks.extend(api_quotas(ctx));

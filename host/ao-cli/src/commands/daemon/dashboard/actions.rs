@@ -24,7 +24,7 @@ pub struct ActionBody {
     message: Option<String>,
 }
 
-/// `POST /api/sessions/{id}/{send|kill|restore|merge|fix-ci}`.
+/// `POST /api/sessions/{id}/{send|kill|restore|reopen|merge|fix-ci}`.
 pub async fn session_action(
     State(d): State<Dashboard>,
     Path((id, action)): Path<(String, String)>,
@@ -49,6 +49,7 @@ pub async fn session_action(
         }
         "kill" => vec!["session".into(), "kill".into(), id],
         "restore" => vec!["session".into(), "restore".into(), id],
+        "reopen" => vec!["session".into(), "restore".into(), "--reopen".into(), id],
         "merge" => vec!["merge".into(), id],
         "fix-ci" => vec![
             "send".into(),
@@ -65,7 +66,7 @@ pub async fn session_action(
         other => {
             return Err(ApiError(
                 StatusCode::NOT_FOUND,
-                format!("no action `{other}`: use send, kill, restore, merge or fix-ci"),
+                format!("no action `{other}`: use send, kill, restore, reopen, merge or fix-ci"),
             ));
         }
     };

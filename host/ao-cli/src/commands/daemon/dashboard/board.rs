@@ -64,7 +64,7 @@ impl<'a> From<&'a Session> for ZoneFacts<'a> {
 /// its PR's facts.
 pub fn zone(s: ZoneFacts<'_>, activity: Option<&str>) -> &'static str {
     match s.status {
-        "errored" | "stuck" | "needs_input" | "exited" => return "respond",
+        "errored" | "stuck" | "needs_input" | "exited" | "workspace_lost" => return "respond",
         status if TERMINAL_STATUSES.contains(&status) => return "done",
         _ => {}
     }
@@ -455,6 +455,7 @@ mod tests {
         assert_eq!(zone(facts("working"), Some("waiting_input")), "respond");
         assert_eq!(zone(facts("pr_open"), Some("exited")), "respond");
         assert_eq!(zone(facts("errored"), None), "respond");
+        assert_eq!(zone(facts("workspace_lost"), Some("active")), "respond");
         assert_eq!(zone(facts("ci_failed"), Some("active")), "review");
         assert_eq!(zone(facts("changes_requested"), None), "review");
         assert_eq!(zone(facts("merge_conflicts"), None), "review");

@@ -80,18 +80,21 @@ pub async fn guard(State(sec): State<Arc<Security>>, request: Request, next: Nex
     }
     let mut set_cookie = None;
     if let Some(token) = &sec.token {
-        let query_token = query_token(request.uri().query());
+        // The address `ao start` prints is traded for a cookie on `/` only:
+        // a token in any other URL would end up in logs and histories.
+        let on_front_page = request.method() == Method::GET && path == "/";
+        let query_token = query_token(request.uri().query()).filter(|_| on_front_page);
         let presented = bearer(headers)
             .or_else(|| cookie(headers))
             .or(query_token.clone());
         if !presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes())) {
             return refuse(
                 StatusCode::UNAUTHORIZED,
-                "this daemon needs its token: open the address `ao start` printed (…/?token=…), \
-                 or send `Authorization: Bearer <token>`",
+                "this daemon needs its token: open the address `ao start` printed (…/?token=…, \
+                 accepted on `/` only), or send `Authorization: Bearer <token>`",
             );
         }
-        if query_token.is_some() && request.method() == Method::GET && path == "/" {
+        if query_token.is_some() {
             // Trade the token in the address for a cookie the page's own
             // requests carry, and drop it from the address bar and history.
             set_cookie = Some(format!(

@@ -153,11 +153,19 @@ async fn bridge(
             }
         }
     });
+    // A ping now and then finds viewers that are gone (a half-open
+    // connection fails the write) even while the terminal is quiet.
+    let mut ping = tokio::time::interval(std::time::Duration::from_secs(20));
     loop {
         tokio::select! {
             _ = closing.changed() => {
                 let _ = socket.send(Message::Close(None)).await;
                 break;
+            }
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
             }
             output = out_rx.recv() => match output {
                 Some(bytes) => {
