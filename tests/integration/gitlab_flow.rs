@@ -118,7 +118,10 @@ fn a_gitlab_issue_becomes_a_merged_mr_with_a_pipeline_and_review_and_the_issue_i
         input().contains("test redirect_after_login ... FAILED")
     });
     let told = input();
-    assert!(told.contains("Failing: test"), "names the failing job: {told}");
+    assert!(
+        told.contains("Failing: test"),
+        "names the failing job: {told}"
+    );
     wait_for("the agent's fix", 20, || {
         f.origin_log("feat/issue-1").contains("agent: make CI pass")
     });

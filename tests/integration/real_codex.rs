@@ -71,6 +71,8 @@ fn two_codex_sessions_never_read_each_others_rollout() {
     for task in ["TASK-ONE: first", "TASK-TWO: second"] {
         story.ao_ok(&["spawn", "--prompt", task]);
     }
+    story.model_receives("TASK-ONE");
+    story.model_receives("TASK-TWO");
     wait_for("both sessions settled with their own ids", 90, || {
         let all = story.status();
         all.len() == 2

@@ -113,24 +113,52 @@ impl Story {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// What the agent's terminal shows now (for failure messages).
+    pub fn screen(&self, id: &str) -> String {
+        let out = std::process::Command::new("tmux")
+            .args([
+                "-L",
+                "ao-test",
+                "capture-pane",
+                "-p",
+                "-t",
+                &format!("={id}:"),
+            ])
+            .env("TMUX_TMPDIR", &self.f.tmux_dir)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
     /// Waits for the model to receive a user message containing `marker`;
     /// the logged request.
     pub fn model_receives(&self, marker: &str) -> ao_tests::model_server::Logged {
         self.server
             .wait_for_user_message(marker, Duration::from_secs(STEP_S))
-            .unwrap_or_else(|e| panic!("{e}\n{}", self.server.summary()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{e}\n{}\nweb-1's screen:\n{}",
+                    self.server.summary(),
+                    self.screen("web-1")
+                )
+            })
     }
 
     /// Waits until ao sees the agent settled after a turn.
     pub fn wait_settled(&self, id: &str) -> Value {
         let mut last = Value::Null;
-        wait_for(
-            &format!("{id} ready or idle after its turn"),
-            STEP_S,
-            || {
-                last = self.observed(id);
-                matches!(last["activity"].as_str(), Some("ready" | "idle"))
-            },
+        let settled = (0..STEP_S * 5).any(|_| {
+            last = self.observed(id);
+            let done = matches!(last["activity"].as_str(), Some("ready" | "idle"));
+            if !done {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            done
+        });
+        assert!(
+            settled,
+            "{id} not ready or idle after its turn: {last}\nscreen:\n{}",
+            self.screen(id)
         );
         last
     }
@@ -174,7 +202,8 @@ impl Story {
             .output();
         let out = self.ao_ok(&["session", "restore", id]);
         assert!(out.contains("resumed the agent's session"), "{out}");
-        self.ao_ok(&["send", id, AFTER_RESTORE]);
+        let sent = self.ao_ok(&["send", id, AFTER_RESTORE]);
+        eprintln!("restore: {out}\nsend: {sent}");
         let request = self.model_receives("AFTER-RESTORE");
         assert!(
             request.body.to_string().contains("TASK-HELLO"),

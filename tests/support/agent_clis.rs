@@ -145,7 +145,8 @@ pub fn offline_env(
                 "CODEX_HOME",
                 &home.join(".codex").display().to_string(),
             );
-            set(&mut env, "AO_TESTS_MODEL_KEY", OTHER_KEY);
+            // The key variable the codex plugin is granted by default.
+            set(&mut env, "OPENAI_API_KEY", OTHER_KEY);
         }
         Agent::OpenCode => {
             write_opencode_config(home, server);
@@ -250,7 +251,7 @@ fn write_codex_config(home: &Path, trusted: &[&Path], server: &ModelServer) {
     let mut toml = format!(
         "model = \"{CODEX_MODEL}\"\nmodel_provider = \"ao-tests\"\ncheck_for_update_on_startup = false\n\n\
          [model_providers.ao-tests]\nname = \"ao-tests model server\"\nbase_url = \"{}\"\n\
-         wire_api = \"responses\"\nenv_key = \"AO_TESTS_MODEL_KEY\"\n\
+         wire_api = \"responses\"\nenv_key = \"OPENAI_API_KEY\"\n\
          request_max_retries = 0\nstream_max_retries = 0\n\n\
          [tui]\nscreen_reader_detection_done = true\n\n\
          [tui.model_availability_nux]\n\"gpt-6.1-sol\" = 1\n\n\

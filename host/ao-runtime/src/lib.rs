@@ -64,6 +64,12 @@ pub trait Runtime: Send + Sync {
     }
     /// The last `lines` lines of the session's screen, as plain text.
     fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError>;
+    /// The visible screen (one line per row, wrapped lines not joined) and
+    /// the row the cursor is on; `None` where the runtime cannot say. Tells
+    /// whether Enter moved a program on even when it printed nothing.
+    fn screen_and_cursor(&self, _name: &str) -> Option<(String, usize)> {
+        None
+    }
     /// The screens of `names` (sessions that are gone are left out).
     fn capture_all(
         &self,

@@ -310,6 +310,30 @@ impl Runtime for Tmux {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    fn screen_and_cursor(&self, name: &str) -> Option<(String, usize)> {
+        let pane = Self::pane(name);
+        let out = self
+            .run(
+                &[
+                    "capture-pane",
+                    "-p",
+                    "-t",
+                    &pane,
+                    ";",
+                    "display-message",
+                    "-p",
+                    "-t",
+                    &pane,
+                    "#{cursor_y}",
+                ],
+                None,
+            )
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (screen, cursor) = text.trim_end_matches('\n').rsplit_once('\n')?;
+        Some((screen.to_string(), cursor.trim().parse().ok()?))
+    }
+
     /// The screens of `names`, in ONE tmux invocation: a marker line before
     /// each capture separates them. Callers pass the names [`Runtime::sessions`]
     /// just listed; should one vanish in between (tmux stops a command list

@@ -202,6 +202,18 @@ pub fn reconcile(evidence: &Evidence, limits: &AgeLimits, now: i64) -> Option<(A
         chosen = Some((newer, Source::Transcript));
     }
 
+    // A question on the screen now beats a claim of work: an agent that
+    // stops for an approval writes nothing to its transcript while it
+    // waits (Codex), so its last entry still says "active". Plugins read
+    // questions from the live bottom of the screen, not from old output.
+    if let Some((claim, Source::Hook | Source::Transcript)) = chosen
+        && claim.activity == Activity::Active
+        && let Some(asking) =
+            terminal.filter(|c| matches!(c.activity, Activity::WaitingInput | Activity::Blocked))
+    {
+        chosen = Some((asking, Source::Terminal));
+    }
+
     let Some((claim, source)) = chosen else {
         // Nothing usable now (e.g. a screen the plugin cannot read): keep
         // the last conclusion rather than invent one.

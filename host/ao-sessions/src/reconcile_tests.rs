@@ -125,3 +125,19 @@ fn activity_names_round_trip() {
     }
     assert_eq!(Activity::parse("busy"), None);
 }
+
+#[test]
+fn a_question_on_the_screen_beats_a_claim_of_work() {
+    let mut e = running();
+    e.transcript = claim(Activity::Active, 5_000);
+    e.terminal = Some(Activity::WaitingInput);
+    assert_eq!(decide(&e), Some((Activity::WaitingInput, Source::Terminal)));
+    e.hook = claim(Activity::Active, 1_000);
+    e.terminal = Some(Activity::Blocked);
+    assert_eq!(decide(&e), Some((Activity::Blocked, Source::Terminal)));
+    // A settled hook claim is not overruled by the screen.
+    e.hook = claim(Activity::Ready, 1_000);
+    e.transcript = None;
+    e.terminal = Some(Activity::WaitingInput);
+    assert_eq!(decide(&e), Some((Activity::Ready, Source::Hook)));
+}
