@@ -82,13 +82,18 @@ const SHIPPED: &[Shipped] = &[
         "GEMINI_*",
         "OPENROUTER_*",
     ]),
-    Shipped::new("agent-opencode").secrets(&[
-        "OPENCODE_*",
-        "ANTHROPIC_*",
-        "OPENAI_*",
-        "GEMINI_*",
-        "GOOGLE_*",
-    ]),
+    // $WORKSPACE: the record its bridge plugin writes there; npm_config_*:
+    // npm's settings for the plugin package OpenCode installs itself.
+    Shipped::new("agent-opencode")
+        .read_dirs(&["$WORKSPACE"])
+        .secrets(&[
+            "OPENCODE_*",
+            "ANTHROPIC_*",
+            "OPENAI_*",
+            "GEMINI_*",
+            "GOOGLE_*",
+            "npm_config_*",
+        ]),
     Shipped::new("agent-cursor").secrets(&["CURSOR_*"]),
     Shipped::new("github")
         .http(&["api.github.com"])
