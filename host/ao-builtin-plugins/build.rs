@@ -75,7 +75,8 @@ const SHIPPED: &[Shipped] = &[
     Shipped::new("agent-codex")
         .read_dirs(&["~/.codex/sessions"])
         .secrets(&["OPENAI_*", "CODEX_*"]),
-    Shipped::new("agent-aider").secrets(&[
+    // $WORKSPACE: the chat history ao keeps there.
+    Shipped::new("agent-aider").read_dirs(&["$WORKSPACE"]).secrets(&[
         "AIDER_*",
         "OPENAI_*",
         "ANTHROPIC_*",
