@@ -76,13 +76,15 @@ const SHIPPED: &[Shipped] = &[
         .read_dirs(&["~/.codex/sessions"])
         .secrets(&["OPENAI_*", "CODEX_*"]),
     // $WORKSPACE: the chat history ao keeps there.
-    Shipped::new("agent-aider").read_dirs(&["$WORKSPACE"]).secrets(&[
-        "AIDER_*",
-        "OPENAI_*",
-        "ANTHROPIC_*",
-        "GEMINI_*",
-        "OPENROUTER_*",
-    ]),
+    Shipped::new("agent-aider")
+        .read_dirs(&["$WORKSPACE"])
+        .secrets(&[
+            "AIDER_*",
+            "OPENAI_*",
+            "ANTHROPIC_*",
+            "GEMINI_*",
+            "OPENROUTER_*",
+        ]),
     // $WORKSPACE: the record its bridge plugin writes there; npm_config_*:
     // npm's settings for the plugin package OpenCode installs itself.
     Shipped::new("agent-opencode")

@@ -188,7 +188,11 @@ mod tests {
             home_dir: "/h".into(),
         };
         let cfg = || config(PermissionMode::Permissionless);
-        assert!(Aider::restore_command(context(None), cfg()).unwrap().is_none());
+        assert!(
+            Aider::restore_command(context(None), cfg())
+                .unwrap()
+                .is_none()
+        );
         let restored = Aider::restore_command(context(Some(history::CHAT)), cfg())
             .unwrap()
             .unwrap()

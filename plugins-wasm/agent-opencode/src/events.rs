@@ -30,10 +30,12 @@ fn text<'a>(record: &'a Value, key: &str) -> Option<&'a str> {
 /// What the newest state record says.
 pub fn activity(tail: &str) -> Option<ActivityReport> {
     let records = records(tail);
-    let last = records
-        .iter()
-        .rev()
-        .find(|r| matches!(kind(r), "status" | "idle" | "permission" | "replied" | "prompt"))?;
+    let last = records.iter().rev().find(|r| {
+        matches!(
+            kind(r),
+            "status" | "idle" | "permission" | "replied" | "prompt"
+        )
+    })?;
     let report = match kind(last) {
         "status" if text(last, "status") == Some("idle") => ActivityReport::of(Activity::Ready),
         "idle" => ActivityReport::of(Activity::Ready),
@@ -118,8 +120,8 @@ mod tests {
         let report = activity(&asks).unwrap();
         assert_eq!(report.state, Activity::WaitingInput);
         assert_eq!(report.detail.as_deref(), Some("asks to use bash"));
-        let replied =
-            asks + &s(serde_json::json!({"type": "replied", "sessionID": "ses_1", "reply": "once"}));
+        let replied = asks
+            + &s(serde_json::json!({"type": "replied", "sessionID": "ses_1", "reply": "once"}));
         assert_eq!(activity(&replied).unwrap().state, Activity::Active);
         let done = replied
             + &s(serde_json::json!({"type": "status", "sessionID": "ses_1", "status": "idle"}))
@@ -137,8 +139,10 @@ mod tests {
         assert_eq!(info.agent_session_id.as_deref(), Some("ses_1"));
         assert!(info.summary.is_none() && info.cost.is_none());
         let tail = tail
-            + &line(serde_json::json!({"type": "session", "sessionID": "ses_1", "title": "Add hello.txt",
-                "cost": 0.0123, "tokens": {"input": 100, "output": 20, "reasoning": 0, "cache": {"read": 50, "write": 0}}}));
+            + &line(
+                serde_json::json!({"type": "session", "sessionID": "ses_1", "title": "Add hello.txt",
+                "cost": 0.0123, "tokens": {"input": 100, "output": 20, "reasoning": 0, "cache": {"read": 50, "write": 0}}}),
+            );
         let info = session_info(&tail).unwrap();
         assert_eq!(info.summary.as_deref(), Some("Add hello.txt"));
         let cost = info.cost.unwrap();

@@ -192,9 +192,21 @@ mod tests {
     fn the_task_is_the_prompt_and_permissions_are_asked_by_default() {
         let spec = OpenCode::launch_command(config(PermissionMode::Default)).unwrap();
         assert_eq!(spec.argv, ["opencode", "--prompt=-x: fix it\nplease"]);
-        let get = |k: &str| spec.env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        assert_eq!(get("OPENCODE_CONFIG_DIR"), Some("/data/wt/web-1/.ao-opencode"));
-        assert!(get("OPENCODE_PERMISSION").unwrap().contains(r#""bash":"ask""#));
+        let get = |k: &str| {
+            spec.env
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            get("OPENCODE_CONFIG_DIR"),
+            Some("/data/wt/web-1/.ao-opencode")
+        );
+        assert!(
+            get("OPENCODE_PERMISSION")
+                .unwrap()
+                .contains(r#""bash":"ask""#)
+        );
         let bypass = OpenCode::launch_command(config(PermissionMode::Permissionless)).unwrap();
         assert!(bypass.argv.contains(&"--auto".to_string()));
         assert!(!bypass.env.iter().any(|(k, _)| k == "OPENCODE_PERMISSION"));
@@ -210,7 +222,11 @@ mod tests {
             home_dir: "/h".into(),
         };
         let cfg = || config(PermissionMode::Default);
-        assert!(OpenCode::restore_command(context(None), cfg()).unwrap().is_none());
+        assert!(
+            OpenCode::restore_command(context(None), cfg())
+                .unwrap()
+                .is_none()
+        );
         let spec = OpenCode::restore_command(context(Some("ses_1")), cfg())
             .unwrap()
             .unwrap();
