@@ -85,8 +85,7 @@ const SHIPPED: &[Shipped] = &[
             "GEMINI_*",
             "OPENROUTER_*",
         ]),
-    // $WORKSPACE: the record its bridge plugin writes there; npm_config_*:
-    // npm's settings for the plugin package OpenCode installs itself.
+    // $WORKSPACE: the record its bridge plugin writes there.
     Shipped::new("agent-opencode")
         .read_dirs(&["$WORKSPACE"])
         .secrets(&[
@@ -95,7 +94,6 @@ const SHIPPED: &[Shipped] = &[
             "OPENAI_*",
             "GEMINI_*",
             "GOOGLE_*",
-            "npm_config_*",
         ]),
     Shipped::new("agent-cursor").secrets(&["CURSOR_*"]),
     Shipped::new("github")

@@ -1,4 +1,4 @@
-// ao's bridge inside OpenCode (loaded from OPENCODE_CONFIG_DIR/plugin/): it
+// ao's bridge inside OpenCode (a plugin named in OPENCODE_CONFIG_CONTENT): it
 // appends what ao needs to know about this session — its id, busy/idle,
 // permission questions, title and cost — to a JSON-lines file in the
 // workspace, which ao's opencode plugin reads as the session's transcript.
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const file =
   process.env.AO_OPENCODE_EVENTS ||
-  join(dirname(fileURLToPath(import.meta.url)), "..", "events.jsonl");
+  join(dirname(fileURLToPath(import.meta.url)), "events.jsonl");
 // Sub-agent sessions (the task tool) are not the session ao watches.
 const children = new Set();
 

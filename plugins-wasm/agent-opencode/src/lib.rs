@@ -3,12 +3,14 @@
 //! - Launch: `opencode [--auto] [--model M] --prompt=<task>`: 1.18 submits
 //!   the `--prompt` text in a new session once it is up, so nothing is typed.
 //!   Permissions are config: `OPENCODE_PERMISSION` (JSON) makes it ask.
-//! - A bridge: `OPENCODE_CONFIG_DIR` points at `.ao-opencode/` in the
-//!   workspace (loaded in addition to the user's own config), whose
-//!   `plugin/ao-bridge.js` appends the session's id, busy/idle, permission
-//!   questions, title and cost to `.ao-opencode/events.jsonl`, read here
-//!   as the transcript. OpenCode's own store is SQLite, which a plugin
-//!   cannot read. The directory is kept out of git.
+//! - A bridge: `OPENCODE_CONFIG_CONTENT` (merged over the user's own
+//!   config) names ao's OpenCode plugin, `.ao-opencode/ao-bridge.js` in the
+//!   workspace, which appends the session's id, busy/idle, permission
+//!   questions, title and cost to `.ao-opencode/events.jsonl`, read here as
+//!   the transcript (OpenCode's own store is SQLite, out of a plugin's
+//!   reach). Not `OPENCODE_CONFIG_DIR`: OpenCode npm-installs its plugin
+//!   package into every config dir before it starts (25 s online, 70 s
+//!   offline). The directory is kept out of git.
 //! - Restore: `opencode -s <id>` (its `--prompt` is ignored with `-s`; the
 //!   next message is typed).
 //! - The screen is the fallback (see [`screen`]).
@@ -20,7 +22,7 @@ use ao_plugin_sdk::*;
 
 struct OpenCode;
 
-/// ao's OpenCode config directory, inside the workspace.
+/// ao's files for OpenCode, inside the workspace.
 const CONFIG_DIR: &str = ".ao-opencode";
 const BRIDGE: &str = include_str!("ao-bridge.js");
 
@@ -46,13 +48,31 @@ fn permission_rules(mode: PermissionMode) -> Option<&'static str> {
     }
 }
 
+/// `path` as a `file://` URL (bytes other than unreserved ones and `/`
+/// percent-encoded).
+fn file_url(path: &str) -> String {
+    let mut url = String::from("file://");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
 fn env(config: &LaunchConfig) -> Vec<(String, String)> {
-    let dir = format!("{}/{CONFIG_DIR}", config.workspace_path);
+    let ws = &config.workspace_path;
+    let bridge = file_url(&format!("{ws}/{CONFIG_DIR}/ao-bridge.js"));
     let mut env = vec![
-        ("OPENCODE_CONFIG_DIR".into(), dir),
+        (
+            "OPENCODE_CONFIG_CONTENT".into(),
+            serde_json::json!({ "plugin": [bridge] }).to_string(),
+        ),
         (
             "AO_OPENCODE_EVENTS".into(),
-            format!("{}/{}", config.workspace_path, events::FILE),
+            format!("{ws}/{}", events::FILE),
         ),
         // No self-updates of a CLI under a running session.
         ("OPENCODE_DISABLE_AUTOUPDATE".into(), "1".into()),
@@ -75,15 +95,13 @@ impl Plugin for OpenCode {
             Capabilities::default()
                 // The bridge's record, in the workspace.
                 .read_dirs(["$WORKSPACE"])
-                // Its own keys, passed to the opencode program when granted;
-                // npm's settings for the plugin package it installs.
+                // Its own keys, passed to the opencode program when granted.
                 .secrets([
                     "OPENCODE_*",
                     "ANTHROPIC_*",
                     "OPENAI_*",
                     "GEMINI_*",
                     "GOOGLE_*",
-                    "npm_config_*",
                 ]),
         )
     }
@@ -113,12 +131,11 @@ impl Agent for OpenCode {
     fn workspace_hooks(_context: SessionContext) -> Result<Vec<HookFile>, PluginError> {
         Ok(vec![
             HookFile {
-                path: format!("{CONFIG_DIR}/plugin/ao-bridge.js"),
+                path: format!("{CONFIG_DIR}/ao-bridge.js"),
                 content: BRIDGE.into(),
                 executable: false,
             },
-            // What OpenCode installs into a config dir (node_modules,
-            // package.json) and the record stay out of git too.
+            // The record stays out of git too.
             HookFile {
                 path: format!("{CONFIG_DIR}/.gitignore"),
                 content: "*\n".into(),
@@ -199,9 +216,10 @@ mod tests {
                 .map(|(_, v)| v.as_str())
         };
         assert_eq!(
-            get("OPENCODE_CONFIG_DIR"),
-            Some("/data/wt/web-1/.ao-opencode")
+            get("OPENCODE_CONFIG_CONTENT"),
+            Some(r#"{"plugin":["file:///data/wt/web-1/.ao-opencode/ao-bridge.js"]}"#)
         );
+        assert_eq!(file_url("/a b/%"), "file:///a%20b/%25");
         assert!(
             get("OPENCODE_PERMISSION")
                 .unwrap()
