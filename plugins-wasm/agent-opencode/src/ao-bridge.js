@@ -46,9 +46,6 @@ export const AoBridge = async () => ({
       case "permission.replied":
         record({ type: "replied", sessionID, reply: p.reply });
         break;
-      case "message.updated":
-        if (info.role === "user") record({ type: "prompt", sessionID });
-        break;
     }
   },
 });

@@ -2,7 +2,8 @@
 //! plugin) appends in the workspace: one JSON object a line, each naming
 //! the OpenCode session it is about —
 //! `session` {title, cost, tokens}, `status` {status: busy|idle|retry},
-//! `idle`, `permission` {permission, patterns}, `replied` {reply}, `prompt`.
+//! `idle`, `permission` {permission, patterns}, `replied` {reply}. (Not the
+//! user's `message.updated`: OpenCode sends it again after a turn ends.)
 
 use ao_plugin_sdk::*;
 use serde_json::Value;
@@ -30,12 +31,10 @@ fn text<'a>(record: &'a Value, key: &str) -> Option<&'a str> {
 /// What the newest state record says.
 pub fn activity(tail: &str) -> Option<ActivityReport> {
     let records = records(tail);
-    let last = records.iter().rev().find(|r| {
-        matches!(
-            kind(r),
-            "status" | "idle" | "permission" | "replied" | "prompt"
-        )
-    })?;
+    let last = records
+        .iter()
+        .rev()
+        .find(|r| matches!(kind(r), "status" | "idle" | "permission" | "replied"))?;
     let report = match kind(last) {
         "status" if text(last, "status") == Some("idle") => ActivityReport::of(Activity::Ready),
         "idle" => ActivityReport::of(Activity::Ready),
@@ -46,7 +45,7 @@ pub fn activity(tail: &str) -> Option<ActivityReport> {
                 text(last, "permission").unwrap_or("a tool")
             ),
         ),
-        // busy, retry, an answered question, a new prompt: working.
+        // busy, retry, an answered question: working.
         _ => ActivityReport::of(Activity::Active),
     };
     Some(ActivityReport {
@@ -110,7 +109,9 @@ mod tests {
         );
         assert!(activity(&created).is_none());
         let busy = created.clone()
-            + &s(serde_json::json!({"type": "prompt", "sessionID": "ses_1", "at": 5}))
+            + &s(
+                serde_json::json!({"type": "status", "sessionID": "ses_1", "status": "retry", "at": 5}),
+            )
             + &s(serde_json::json!({"type": "status", "sessionID": "ses_1", "status": "busy"}));
         assert_eq!(activity(&busy).unwrap().state, Activity::Active);
         let asks = busy.clone()
