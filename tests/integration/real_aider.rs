@@ -4,9 +4,11 @@
 //! seen as needs_input.
 //!
 //! Aider commits its edits itself (with a message of its own) and never
-//! runs a shell command unasked, so its story's task only writes the file.
+//! runs a shell command unasked, so its story's task only writes the file,
+//! and the branch is pushed with Aider's `/run`.
 
 use crate::real_story::{FOLLOW_UP, Story};
+use crate::session_fixture::{git, wait_for};
 use ao_tests::agent_clis::Agent;
 use ao_tests::model_server::{Script, Step};
 use serde_json::Value;
@@ -43,6 +45,13 @@ fn aider_spawn_work_send_restore_kill() {
     );
     story.send_is_received("web-1", FOLLOW_UP, "FOLLOW-UP-7");
     story.restore_resumes_the_conversation("web-1");
+    // Aider commits but does not push; its `/run` does, as a user would.
+    story.ao_ok(&["send", "web-1", "/run git push -q -u origin HEAD"]);
+    let head = git(&ws, &["rev-parse", "HEAD"]);
+    wait_for("the branch pushed through Aider's /run", 60, || {
+        git(&ws, &["ls-remote", "--heads", "origin"]).contains(&head)
+    });
+    story.wait_settled("web-1");
     story.exit_and_kill("web-1", "/exit", &ws);
 }
 

@@ -1,6 +1,6 @@
 //! Reading Aider's screen (0.86, line-oriented, no fullscreen). Aider is
-//! either at its prompt (a full-width rule, then `> ` or `<edit format>> `
-//! such as `diff> `), asking a `(Y)es/(N)o … [Yes]:` question on the last
+//! either at its prompt (a full-width rule, the files in the chat, then `> `
+//! or `<edit format>> ` such as `diff> `), asking a `(Y)es/(N)o … [Yes]:` question on the last
 //! line, or busy: starting up, waiting for the model, streaming an answer,
 //! applying edits. Until the prompt shows, text pasted into it would be
 //! taken line by line (no bracketed paste yet), so anything else on the
@@ -34,7 +34,8 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
             format!("asks: {question}"),
         ));
     }
-    if is_prompt(last) && tail.get(1).is_some_and(|l| is_rule(l)) {
+    // Between the rule and the prompt Aider lists the files in the chat.
+    if is_prompt(last) && tail.iter().skip(1).any(|l| is_rule(l)) {
         return Some(ActivityReport::of(Activity::Ready));
     }
     Some(ActivityReport::of(Activity::Active))
