@@ -75,20 +75,26 @@ const SHIPPED: &[Shipped] = &[
     Shipped::new("agent-codex")
         .read_dirs(&["~/.codex/sessions"])
         .secrets(&["OPENAI_*", "CODEX_*"]),
-    Shipped::new("agent-aider").secrets(&[
-        "AIDER_*",
-        "OPENAI_*",
-        "ANTHROPIC_*",
-        "GEMINI_*",
-        "OPENROUTER_*",
-    ]),
-    Shipped::new("agent-opencode").secrets(&[
-        "OPENCODE_*",
-        "ANTHROPIC_*",
-        "OPENAI_*",
-        "GEMINI_*",
-        "GOOGLE_*",
-    ]),
+    // $WORKSPACE: the chat history ao keeps there.
+    Shipped::new("agent-aider")
+        .read_dirs(&["$WORKSPACE"])
+        .secrets(&[
+            "AIDER_*",
+            "OPENAI_*",
+            "ANTHROPIC_*",
+            "GEMINI_*",
+            "OPENROUTER_*",
+        ]),
+    // $WORKSPACE: the record its bridge plugin writes there.
+    Shipped::new("agent-opencode")
+        .read_dirs(&["$WORKSPACE"])
+        .secrets(&[
+            "OPENCODE_*",
+            "ANTHROPIC_*",
+            "OPENAI_*",
+            "GEMINI_*",
+            "GOOGLE_*",
+        ]),
     Shipped::new("agent-cursor").secrets(&["CURSOR_*"]),
     Shipped::new("github")
         .http(&["api.github.com"])

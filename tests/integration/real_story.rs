@@ -74,6 +74,9 @@ impl Story {
         let home = f.env.home();
         // The agent's own variables; HOME, PATH and the XDG dirs stay ao's.
         let env = offline_env(agent, &home, &[f.clone.as_path()], &server);
+        // ao hands its XDG dirs to the agent (so hooks find ao's data): a
+        // CLI that follows XDG (OpenCode) looks for its config there.
+        copy_tree(&home.join(".config"), &f.env.xdg_config());
         f.extra_env.extend(
             env.into_iter()
                 .filter(|(k, _)| k != "HOME" && k != "PATH" && !k.starts_with("XDG_")),
@@ -172,8 +175,12 @@ impl Story {
             &format!("hello.txt written and committed by {:?}", self.agent),
             STEP_S,
             || {
+                // Committed, whatever the message: Aider commits its edits
+                // itself, with a message of its own.
                 ws.join("hello.txt").exists()
-                    && git(&ws, &["log", "--format=%s"]).contains("Add hello.txt")
+                    && !git(&ws, &["log", "--format=%H", "--", "hello.txt"])
+                        .trim()
+                        .is_empty()
             },
         );
         self.wait_settled("web-1");
@@ -232,5 +239,22 @@ impl Story {
         self.send_is_received("web-1", FOLLOW_UP, "FOLLOW-UP-7");
         self.restore_resumes_the_conversation("web-1");
         self.exit_and_kill("web-1", exit_command, &ws);
+    }
+}
+
+/// Copies the files under `from` into `to` (directories made as needed).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).unwrap();
+    for entry in entries {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }

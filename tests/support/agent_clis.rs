@@ -285,6 +285,22 @@ fn write_opencode_config(home: &Path, server: &ModelServer) {
         &home.join(".config/opencode/opencode.json"),
         &serde_json::to_string_pretty(&config).unwrap(),
     );
+    // What its first run leaves in the config dir: OpenCode npm-installs
+    // `@opencode-ai/plugin` there before it starts unless `node_modules`
+    // exists and package-lock.json names every package.json dependency
+    // (offline the install takes ~70 s to fail, and is tried on every start).
+    let dir = home.join(".config/opencode");
+    let plugin = serde_json::json!({"@opencode-ai/plugin": "1.18.33"});
+    write(
+        &dir.join("package.json"),
+        &serde_json::json!({ "dependencies": plugin }).to_string(),
+    );
+    write(
+        &dir.join("package-lock.json"),
+        &serde_json::json!({"lockfileVersion": 3, "packages": {"": {"dependencies": plugin}}})
+            .to_string(),
+    );
+    std::fs::create_dir_all(dir.join("node_modules")).unwrap();
 }
 
 fn write_gemini_config(home: &Path, trusted: &[&Path]) {

@@ -42,6 +42,11 @@ impl AoEnv {
     }
 
     /// The directory `ao` runs in (where `agent-orchestrator.yaml` goes).
+    /// ao's `XDG_CONFIG_HOME`, which its agents get too.
+    pub fn xdg_config(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
     pub fn work(&self) -> PathBuf {
         self.dir.path().join("work")
     }
@@ -74,7 +79,7 @@ impl AoEnv {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_CONFIG_HOME", self.xdg_config())
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env("NO_COLOR", "1");

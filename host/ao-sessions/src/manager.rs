@@ -70,7 +70,9 @@ impl SessionManager {
             agents: HashMap::new(),
             info_read_at: HashMap::new(),
             progress: Box::new(|_| {}),
-            ready_timeout: Duration::from_secs(15),
+            // Aider takes ~10 s to show its prompt on an idle machine and
+            // over 15 s on a busy one; OpenCode ~12 s.
+            ready_timeout: Duration::from_secs(60),
             busy_timeout: Duration::from_secs(600),
         }
     }

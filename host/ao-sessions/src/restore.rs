@@ -8,10 +8,12 @@ use crate::spawn::deliver_first_prompt;
 use crate::terminal::TerminalLock;
 use crate::{SessionError, SessionManager, compose_prompt};
 use ao_core::state::{Session, Transition};
-use ao_plugin_host::bindings::v0_1::PromptDelivery;
-use ao_runtime::LaunchSpec;
+use ao_plugin_host::PluginInstance;
+use ao_plugin_host::bindings::v0_1::{Activity, PromptDelivery};
+use ao_runtime::{LaunchSpec, Runtime};
 use ao_workspace::worktree::WorktreeSpec;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// How to restore.
 #[derive(Debug, Clone, Copy, Default)]
@@ -202,6 +204,9 @@ impl SessionManager {
             let _ = runtime.kill(id);
             return Err(step("prompt delivery", e));
         }
+        if !fresh {
+            wait_until_up(&terminal.writer(runtime), id, agent, self.ready_timeout);
+        }
         // A resumed agent may keep its transcript in a new file: found again.
         let _ = self.store.set_transcript_path(id, None);
         self.info_read_at.remove(id);
@@ -219,5 +224,30 @@ impl SessionManager {
                 ..Transition::default()
             },
         )?)
+    }
+}
+
+/// A resumed agent takes the next message only once it is up (OpenCode
+/// drops what is typed while it starts): waits until its plugin reads the
+/// screen as anything but busy — or, for a screen the plugin cannot read,
+/// until it holds still — up to `timeout`. Never fails: a slow agent is
+/// still restored, and `ao send` retries its Enter.
+fn wait_until_up(runtime: &dyn Runtime, id: &str, agent: &mut PluginInstance, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let (mut last, mut still_since) = (String::new(), Instant::now());
+    while Instant::now() < deadline && runtime.is_alive(id) {
+        let screen = runtime.capture(id, 50).unwrap_or_default();
+        match agent.activity_from_terminal(&screen).ok().flatten() {
+            Some(reading) if reading.state != Activity::Active => return,
+            Some(_) => {}
+            None if screen != last => (last, still_since) = (screen, Instant::now()),
+            None if !last.trim().is_empty()
+                && still_since.elapsed() >= Duration::from_millis(700) =>
+            {
+                return;
+            }
+            None => {}
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
