@@ -27,6 +27,8 @@ mod races;
 mod real_agents_headless;
 mod real_claude;
 mod real_codex;
+mod real_copilot;
+mod real_gemini;
 mod real_story;
 mod session_fixture;
 mod sessions;

@@ -43,8 +43,11 @@ pub fn activity(tail: &str) -> Option<ActivityReport> {
     let mut wants_tools = false;
     for e in &events {
         let next = match kind(e) {
-            "user.message" | "assistant.turn_start" | "tool.execution_start"
-            | "tool.execution_complete" | "permission.completed" => Activity::Active,
+            "user.message"
+            | "assistant.turn_start"
+            | "tool.execution_start"
+            | "tool.execution_complete"
+            | "permission.completed" => Activity::Active,
             "assistant.message" => {
                 wants_tools = asks_for_tools(e);
                 Activity::Active
@@ -152,7 +155,10 @@ mod tests {
             state(&upto("\"permission.requested\"", 1)),
             Activity::WaitingInput
         );
-        assert_eq!(state(&upto("\"permission.completed\"", 1)), Activity::Active);
+        assert_eq!(
+            state(&upto("\"permission.completed\"", 1)),
+            Activity::Active
+        );
         // The first model call asked for a tool: its end is not the turn's.
         assert_eq!(state(&upto("\"assistant.turn_end\"", 1)), Activity::Active);
         assert_eq!(state(&upto("\"assistant.turn_end\"", 2)), Activity::Ready);

@@ -51,7 +51,11 @@ fn session_id(context: &SessionContext) -> String {
 /// Gemini's project directory name: the folder's name in lower case, every
 /// run of other characters as one `-` (`slugify` in the CLI).
 fn project_slug(workspace: &str) -> String {
-    let base = workspace.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let base = workspace
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
     let mut slug = String::new();
     for c in base.chars() {
         let c = c.to_ascii_lowercase();
@@ -203,7 +207,11 @@ mod tests {
         let edits = Gemini::launch_command(config(PermissionMode::AutoEdit, "x"))
             .unwrap()
             .argv;
-        assert!(edits.windows(2).any(|w| w == ["--approval-mode", "auto_edit"]));
+        assert!(
+            edits
+                .windows(2)
+                .any(|w| w == ["--approval-mode", "auto_edit"])
+        );
     }
 
     #[test]
@@ -238,7 +246,10 @@ mod tests {
                 .is_none()
         );
         context.agent_session_id = Some("abc".into());
-        let argv = Gemini::restore_command(context, launch).unwrap().unwrap().argv;
+        let argv = Gemini::restore_command(context, launch)
+            .unwrap()
+            .unwrap()
+            .argv;
         assert_eq!(argv[argv.len() - 2..], ["--resume", "abc"]);
         assert!(!argv.iter().any(|a| a.starts_with("--prompt")));
     }

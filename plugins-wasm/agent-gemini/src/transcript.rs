@@ -51,10 +51,7 @@ fn is_this_session(lines: &[Value], expected: &str, pinned: bool) -> bool {
     } else {
         ids.contains(&expected)
     };
-    named
-        && lines
-            .iter()
-            .any(|l| matches!(kind(l), "user" | "gemini"))
+    named && lines.iter().any(|l| matches!(kind(l), "user" | "gemini"))
 }
 
 /// A person's words: the text of a `user` message (tool results and the
@@ -126,8 +123,7 @@ fn cost(lines: &[Value]) -> Option<Cost> {
     (input + output > 0).then(|| Cost {
         input_tokens: input.min(u64::from(u32::MAX)) as u32,
         output_tokens: output.min(u64::from(u32::MAX)) as u32,
-        estimated_cost_usd: (fresh as f64 + cached as f64 * CACHED_FACTOR) / 1e6
-            * PRICE_PER_MTOK.0
+        estimated_cost_usd: (fresh as f64 + cached as f64 * CACHED_FACTOR) / 1e6 * PRICE_PER_MTOK.0
             + output as f64 / 1e6 * PRICE_PER_MTOK.1,
     })
 }
