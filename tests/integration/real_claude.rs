@@ -14,6 +14,7 @@ use ao_tests::agent_clis::Agent;
 use ao_tests::model_server::{Script, Step};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn claude(permissions: &str, script: Script) -> Story {
     Story::new(Agent::Claude, "claude-code", permissions, script)
