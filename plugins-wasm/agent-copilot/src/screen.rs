@@ -27,6 +27,9 @@ const WORKING: &[&str] = &["esc interrupt", " Working ·"];
 
 const READY: &[&str] = &["/ commands", "? help", "open sidebar"];
 
+/// Drawn while it starts, before the footer: the splash and `● Loading:`.
+const STARTING: &[&str] = &["Loading:", "Check for mistakes."];
+
 pub fn activity(text: &str) -> Option<ActivityReport> {
     let tail = terminal::last_lines(text, 16);
     if let Some((_, why)) = DIALOGS
@@ -48,8 +51,13 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
     if terminal::any_contains(bottom, READY) {
         return Some(ActivityReport::of(Activity::Ready));
     }
-    terminal::any_contains(&tail[..tail.len().min(6)], EXITED)
-        .then(|| ActivityReport::of(Activity::Exited))
+    if terminal::any_contains(&tail[..tail.len().min(6)], EXITED) {
+        return Some(ActivityReport::of(Activity::Exited));
+    }
+    // Nothing drawn yet, or the splash before the input box: text typed now
+    // would be lost, so it counts as busy (a send waits for it).
+    (tail.is_empty() || terminal::any_contains(&tail, STARTING))
+        .then(|| ActivityReport::with_detail(Activity::Active, "starting"))
 }
 
 #[cfg(test)]
@@ -84,7 +92,11 @@ mod tests {
     }
 
     #[test]
-    fn a_blank_screen_says_nothing() {
-        assert!(activity("\n\n").is_none());
+    fn starting_up_is_busy() {
+        let starting = |text: &str| activity(text).map(|r| (r.state, r.detail));
+        let busy = Some((Activity::Active, Some("starting".to_string())));
+        assert_eq!(starting("\n\n"), busy);
+        let splash = " [Current]  Sessions   Issues\n  ╰─╯╰─╯  Copilot v1.0.102 uses AI.\n  █ ▘▝ █  Check for mistakes.\n /w\n❯\n ● Loading:      test-model\n";
+        assert_eq!(starting(splash), busy);
     }
 }

@@ -6,7 +6,7 @@
 //! `assistant.message` … `assistant.turn_end`, tools in between), until an
 //! answer that asks for no tool. An approval question is in the file too
 //! (`permission.requested` until `permission.completed`), and so is the end
-//! (`session.shutdown`).
+//! (`session.shutdown`, which says nothing of a process running again).
 
 use ao_plugin_sdk::time;
 use ao_plugin_sdk::*;
@@ -55,7 +55,13 @@ pub fn activity(tail: &str) -> Option<ActivityReport> {
             "permission.requested" => Activity::WaitingInput,
             "assistant.turn_end" if wants_tools => Activity::Active,
             "assistant.turn_end" | "session.resume" | "abort" => Activity::Ready,
-            "session.shutdown" => Activity::Exited,
+            // The program ended, or (read while it runs again) a resumed
+            // session that has not written anything yet: the runtime and
+            // the screen know which.
+            "session.shutdown" => {
+                state = None;
+                continue;
+            }
             _ => continue,
         };
         state = Some(next);
@@ -162,9 +168,9 @@ mod tests {
         // The first model call asked for a tool: its end is not the turn's.
         assert_eq!(state(&upto("\"assistant.turn_end\"", 1)), Activity::Active);
         assert_eq!(state(&upto("\"assistant.turn_end\"", 2)), Activity::Ready);
-        assert_eq!(state(&upto("\"session.shutdown\"", 1)), Activity::Exited);
+        assert!(activity(&upto("\"session.shutdown\"", 1)).is_none());
         assert_eq!(state(&upto("\"session.resume\"", 1)), Activity::Ready);
-        assert_eq!(state(FIXTURE), Activity::Exited);
+        assert!(activity(FIXTURE).is_none());
     }
 
     #[test]

@@ -64,7 +64,13 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
         return Some(ActivityReport::of(Activity::Active));
     }
     let bottom = &tail[..tail.len().min(6)];
-    terminal::any_contains(bottom, READY).then(|| ActivityReport::of(Activity::Ready))
+    if terminal::any_contains(bottom, READY) {
+        return Some(ActivityReport::of(Activity::Ready));
+    }
+    // Nothing drawn yet: text typed now would be lost, so it counts as busy
+    // (a send waits for it).
+    tail.is_empty()
+        .then(|| ActivityReport::with_detail(Activity::Active, "starting"))
 }
 
 #[cfg(test)]
@@ -99,7 +105,9 @@ mod tests {
     }
 
     #[test]
-    fn a_blank_screen_says_nothing() {
-        assert!(activity("\n\n").is_none());
+    fn a_blank_screen_is_one_starting() {
+        let report = activity("\n\n").unwrap();
+        assert_eq!(report.state, Activity::Active);
+        assert_eq!(report.detail.as_deref(), Some("starting"));
     }
 }
