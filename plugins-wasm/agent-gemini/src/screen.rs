@@ -3,7 +3,7 @@
 //! footer (`workspace (/directory) … /model`). Checked from the most
 //! specific: the exit summary, a dialog or approval box (the input line is
 //! gone while one is open), the spinner line of a turn (`esc to cancel`),
-//! then the idle input block.
+//! then the idle input block; without any of them it is still starting.
 
 use ao_plugin_sdk::*;
 
@@ -67,10 +67,9 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
     if terminal::any_contains(bottom, READY) {
         return Some(ActivityReport::of(Activity::Ready));
     }
-    // Nothing drawn yet: text typed now would be lost, so it counts as busy
-    // (a send waits for it).
-    tail.is_empty()
-        .then(|| ActivityReport::with_detail(Activity::Active, "starting"))
+    // No input block (nothing drawn yet, or only the start-up warnings):
+    // text typed now would be lost, so it counts as busy (a send waits).
+    Some(ActivityReport::with_detail(Activity::Active, "starting"))
 }
 
 #[cfg(test)]
@@ -105,9 +104,12 @@ mod tests {
     }
 
     #[test]
-    fn a_blank_screen_is_one_starting() {
-        let report = activity("\n\n").unwrap();
-        assert_eq!(report.state, Activity::Active);
-        assert_eq!(report.detail.as_deref(), Some("starting"));
+    fn a_screen_without_the_input_block_is_one_starting() {
+        let warning = "⚠  Warning: True color (24-bit) support not detected.\n";
+        for text in ["\n\n", warning] {
+            let report = activity(text).unwrap();
+            assert_eq!(report.state, Activity::Active);
+            assert_eq!(report.detail.as_deref(), Some("starting"));
+        }
     }
 }
