@@ -43,6 +43,20 @@ const READY: &[&str] = &[
     "? for shortcuts",
 ];
 
+/// The banner or the conversation above the input block. A resumed session
+/// first draws a bare input block (warnings, input, footer), then clears
+/// the screen and draws again with its history: text typed into the first
+/// one is lost.
+const CONTENT: &[&str] = &["Gemini CLI v", "Tips for getting started", "✦ "];
+
+/// A full screen is one with content, whatever has scrolled out of it.
+const FULL_SCREEN_LINES: usize = 12;
+
+fn has_content(text: &str) -> bool {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.len() > FULL_SCREEN_LINES || terminal::any_contains(&lines, CONTENT)
+}
+
 pub fn activity(text: &str) -> Option<ActivityReport> {
     let tail = terminal::last_lines(text, 16);
     if terminal::any_contains(&tail, EXITED) {
@@ -64,7 +78,7 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
         return Some(ActivityReport::of(Activity::Active));
     }
     let bottom = &tail[..tail.len().min(6)];
-    if terminal::any_contains(bottom, READY) {
+    if terminal::any_contains(bottom, READY) && has_content(text) {
         return Some(ActivityReport::of(Activity::Ready));
     }
     // No input block (nothing drawn yet, or only the start-up warnings):
@@ -106,7 +120,13 @@ mod tests {
     #[test]
     fn a_screen_without_the_input_block_is_one_starting() {
         let warning = "⚠  Warning: True color (24-bit) support not detected.\n";
-        for text in ["\n\n", warning] {
+        // What a resumed session draws before it clears the screen and
+        // draws its history.
+        let bare = format!(
+            "{warning}{:>100}\n────\n YOLO Ctrl+Y\n *   Type your message or @path/to/file\n workspace (/directory)   branch\n /w/web-1   main\n",
+            "? for shortcuts"
+        );
+        for text in ["\n\n", warning, &bare] {
             let report = activity(text).unwrap();
             assert_eq!(report.state, Activity::Active);
             assert_eq!(report.detail.as_deref(), Some("starting"));
