@@ -96,6 +96,14 @@ const SHIPPED: &[Shipped] = &[
             "GOOGLE_*",
         ]),
     Shipped::new("agent-cursor").secrets(&["CURSOR_*"]),
+    Shipped::new("agent-gemini")
+        .read_dirs(&["~/.gemini/tmp"])
+        .secrets(&["GEMINI_*", "GOOGLE_*"]),
+    // COPILOT_GITHUB_TOKEN (under COPILOT_*) or GH_TOKEN sign it in;
+    // GITHUB_TOKEN stays the GitHub plugin's.
+    Shipped::new("agent-copilot")
+        .read_dirs(&["~/.copilot/session-state"])
+        .secrets(&["COPILOT_*", "GH_TOKEN"]),
     Shipped::new("github")
         .http(&["api.github.com"])
         .secrets(&["GITHUB_TOKEN"])

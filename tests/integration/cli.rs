@@ -30,6 +30,8 @@ fn plugin_ls_lists_the_builtins_with_their_grants() {
             "aider",
             "opencode",
             "cursor",
+            "gemini",
+            "copilot",
             "github",
             "gitlab",
             "linear"

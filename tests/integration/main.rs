@@ -28,6 +28,8 @@ mod real_agents_headless;
 mod real_aider;
 mod real_claude;
 mod real_codex;
+mod real_copilot;
+mod real_gemini;
 mod real_opencode;
 mod real_story;
 mod session_fixture;

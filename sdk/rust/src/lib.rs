@@ -50,6 +50,7 @@ pub mod clock;
 pub mod config;
 pub mod etag;
 pub mod http;
+pub mod ids;
 pub mod kv;
 pub mod log;
 pub mod process;

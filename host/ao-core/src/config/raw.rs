@@ -265,12 +265,14 @@ type JsonMap = serde_json::Map<String, serde_json::Value>;
 const IDENTIFIER: &str = "^[A-Za-z0-9_-]+$";
 
 /// The agents ao ships, offered as examples (an installed plugin may add others).
-const AGENTS: [&str; 6] = [
+const AGENTS: [&str; 8] = [
     "claude-code",
     "codex",
     "aider",
     "opencode",
     "cursor",
+    "gemini",
+    "copilot",
     "custom",
 ];
 

@@ -97,6 +97,8 @@ const AGENT_CLIS: &[(&str, &str, &str)] = &[
         "cursor-agent",
         "curl https://cursor.com/install -fsS | bash",
     ),
+    ("gemini", "gemini", "npm install -g @google/gemini-cli"),
+    ("copilot", "copilot", "npm install -g @github/copilot"),
 ];
 
 /// Whether Claude Code trusts the project's checkout (`~/.claude.json`,
