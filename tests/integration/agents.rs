@@ -361,44 +361,68 @@ fn codex_takes_its_task_inline_and_reads_its_rollout() {
 
 #[test]
 fn aider_opencode_and_cursor_build_their_commands_and_read_their_screens() {
-    let cases: [(&str, &[&str], &str, &str); 3] = [
+    // (plugin, launch argv, whether the task goes on the command line,
+    // a waiting screen, a ready screen)
+    let cases: [(&str, &[&str], bool, &str, &str); 3] = [
         (
             "aider.wasm",
             &[
                 "aider",
+                "--no-gitignore",
                 "--no-check-update",
                 "--no-show-release-notes",
+                "--no-show-model-warnings",
+                "--no-analytics",
+                // History inside the workspace, out of the repository's own
+                // files, so `--restore-chat-history` finds this session's.
+                "--chat-history-file",
+                "/work/web-1/.aider.ao/chat.history.md",
+                "--input-history-file",
+                "/work/web-1/.aider.ao/input.history",
                 "--yes-always",
                 "--model",
                 "opus",
             ],
+            false,
             "Add file to the chat? (Y)es/(N)o [Yes]:",
-            "src/app.py\n> ",
+            // Aider's prompt: a full-width rule, the files in the chat, `> `.
+            "─────────────────────────────────────────\nsrc/app.py\n> ",
         ),
         (
             "opencode.wasm",
-            &["opencode", "--model", "opus"],
+            // 1.18 submits a `--prompt=` task by itself; permissionless is `--auto`.
+            &[
+                "opencode",
+                "--auto",
+                "--model",
+                "opus",
+                "--prompt=Fix the redirect after login",
+            ],
+            true,
             "Permission required: run `npm test`?",
             "  enter send   ctrl+p commands",
         ),
         (
             "cursor.wasm",
             &["cursor-agent", "--force", "--model", "opus"],
+            false,
             "Run this command?\n  npm test\n (y) (enter)",
             "→ Add a follow-up\n / commands",
         ),
     ];
-    for (file, argv, waiting, ready) in cases {
+    for (file, argv, inline, waiting, ready) in cases {
         let mut agent = load_builtin(file).instantiate(InstanceSettings::default());
         assert_eq!(
             agent.launch_command(&launch(json!({}))).unwrap().argv,
             argv,
             "{file}"
         );
-        assert!(
-            matches!(agent.prompt_delivery().unwrap(), PromptDelivery::PostLaunch),
-            "{file}"
-        );
+        let delivery = agent.prompt_delivery().unwrap();
+        if inline {
+            assert!(matches!(delivery, PromptDelivery::Inline), "{file}");
+        } else {
+            assert!(matches!(delivery, PromptDelivery::PostLaunch), "{file}");
+        }
         let state = |agent: &mut PluginInstance, text: &str| {
             agent.activity_from_terminal(text).unwrap().map(|r| r.state)
         };
