@@ -532,3 +532,25 @@ fn restore_refuses_ended_sessions_unless_reopened_and_respects_the_limit() {
     );
     assert_eq!(status["sessions"][0]["alive"], true);
 }
+
+/// Failure 8: an agent whose screen never holds still (a clock, a spinner)
+/// and that ao cannot read is still given its task, after a bounded wait,
+/// instead of every spawn failing at the ready timeout.
+#[test]
+fn an_agent_that_never_stops_printing_still_gets_its_task() {
+    let scratch = tempfile::tempdir().unwrap();
+    let agent = scratch.path().join("ticking-agent.sh");
+    std::fs::write(
+        &agent,
+        "( i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 0.1; done ) &\n\
+         while read -r line; do printf '%s\\n' \"$line\" >> .agent-input.txt; done\n",
+    )
+    .unwrap();
+    let f = Fixture::with_agent(Some(&format!("[sh, {}]", agent.display())), "");
+    let out = f.ao(&["spawn", "--prompt", "TICK-TASK: carry on"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let input = f.data().join("worktrees/web/web-1/.agent-input.txt");
+    wait_for("the task in the ticking agent", 20, || {
+        std::fs::read_to_string(&input).is_ok_and(|t| t.contains("TICK-TASK: carry on"))
+    });
+}

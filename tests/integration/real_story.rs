@@ -19,6 +19,7 @@ use ao_tests::ao_binary::describe;
 use ao_tests::model_server::{ModelServer, Script, Step};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The task of the story: the markers the model server answers to.
@@ -51,6 +52,19 @@ pub struct Story {
     pub f: Fixture,
     pub server: ModelServer,
     pub agent: Agent,
+    /// Held for the story's life (dropped last, after the fixture's
+    /// sessions are gone): see [`one_real_agent_at_a_time`].
+    _turn: MutexGuard<'static, ()>,
+}
+
+/// Real agent CLIs are heavy (a Node or Python runtime each, a TUI redrawn
+/// at 60 fps): on a 2-core CI machine two stories at once starve each
+/// other's screens and model turns. One runs at a time; the lighter tests
+/// keep the other test thread busy.
+pub fn one_real_agent_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    // A story that failed poisons the lock; the next one may still run.
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How long a real agent gets for one step (OpenCode takes 15–18 s a turn).
@@ -63,6 +77,7 @@ impl Story {
     /// the key accepted, the checkout trusted); everything a new worktree
     /// needs beyond that is ao's job.
     pub fn new(agent: Agent, plugin: &str, permissions: &str, script: Script) -> Story {
+        let turn = one_real_agent_at_a_time();
         let server = ModelServer::start(script);
         let mut f = Fixture::new("");
         agent.binary(); // fails, naming the install script, when missing
@@ -81,7 +96,12 @@ impl Story {
             env.into_iter()
                 .filter(|(k, _)| k != "HOME" && k != "PATH" && !k.starts_with("XDG_")),
         );
-        Story { f, server, agent }
+        Story {
+            f,
+            server,
+            agent,
+            _turn: turn,
+        }
     }
 
     /// `ao status --json --all`'s sessions.

@@ -317,6 +317,7 @@ impl SessionManager {
     ) -> Result<(), String> {
         let deadline = Instant::now() + self.ready_timeout;
         let (mut last, mut still_since) = (String::new(), Instant::now());
+        let mut first_output: Option<Instant> = None;
         while Instant::now() < deadline {
             if self
                 .store
@@ -342,11 +343,16 @@ impl SessionManager {
                 }
                 return Ok(());
             }
-            // A screen the plugin cannot read: started, once it holds still.
+            // A screen the plugin cannot read: started, once it holds still
+            // or has shown output long enough (see deliver_first_prompt).
+            if !screen.trim().is_empty()
+                && first_output.get_or_insert_with(Instant::now).elapsed() >= NEVER_STILL_LIMIT
+            {
+                return Ok(());
+            }
             if screen != last {
                 (last, still_since) = (screen, Instant::now());
-            } else if !last.trim().is_empty() && still_since.elapsed() >= Duration::from_millis(700)
-            {
+            } else if !last.trim().is_empty() && still_since.elapsed() >= STILL_ENOUGH {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -380,6 +386,11 @@ pub(crate) fn workspace_kind(project: &ProjectConfig) -> Result<WorkspaceKind, S
         .map_err(|_| SessionError::Other(format!("unknown workspace kind `{}`", project.workspace)))
 }
 
+/// How long an unreadable screen must hold still to count as ready.
+const STILL_ENOUGH: Duration = Duration::from_millis(700);
+/// How long an unreadable screen that never holds still is given to start.
+const NEVER_STILL_LIMIT: Duration = Duration::from_secs(5);
+
 /// Waits until the agent looks ready (its plugin says so, or — for a screen
 /// the plugin does not know — its screen has been still for a moment), types
 /// the prompt, and checks it was submitted. Never types into a dialog: while
@@ -395,6 +406,7 @@ pub(crate) fn deliver_first_prompt(
     let deadline = Instant::now() + ready_timeout;
     let mut last = String::new();
     let mut still_since = Instant::now();
+    let mut first_output: Option<Instant> = None;
     loop {
         if !runtime.is_alive(id) {
             let screen = runtime.capture(id, 20).unwrap_or_default();
@@ -409,9 +421,14 @@ pub(crate) fn deliver_first_prompt(
             last = screen.clone();
             still_since = Instant::now();
         }
+        // A screen the plugin cannot read: ready once it holds still, or —
+        // for an agent that never stops printing (a clock, a spinner) —
+        // once it has shown output for a while: waiting longer would only
+        // end in a failed spawn.
         let settled = reading.is_none()
             && !screen.trim().is_empty()
-            && still_since.elapsed() >= Duration::from_millis(700);
+            && (still_since.elapsed() >= STILL_ENOUGH
+                || first_output.get_or_insert_with(Instant::now).elapsed() >= NEVER_STILL_LIMIT);
         match reading.as_ref().map(|r| r.state) {
             Some(Activity::Ready | Activity::Idle) => break,
             _ if settled => break,

@@ -1,4 +1,4 @@
-//! `./target/release/ao-bench [--quick]`: what ao costs, measured on this
+//! `./target/release/ao-bench [--quick] [SECTION...]` (`--help` lists them): what ao costs, measured on this
 //! machine. Prints tables; asserts nothing.
 //!
 //! - plugins: load, instantiate and call costs of a Rust and a JS plugin;
@@ -33,32 +33,60 @@ pub fn fmt(d: Duration) -> String {
     }
 }
 
+/// The benchmark's sections, in the order they run.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// Load, instantiate and call costs of a Rust and a JS plugin.
+    Plugins,
+    /// The same tracker in Rust, Go and JS.
+    Languages,
+    /// `ao status` at 100/500 sessions, spawn, the daemon's cycle, memory and CPU.
+    Sessions,
+    /// GitHub requests per simulated hour; a CI failure to the agent.
+    Github,
+    /// GitLab requests per simulated hour; a pipeline failure to the agent.
+    Gitlab,
+    /// The dashboard's stream, board API and many viewers.
+    Dashboard,
+}
+
+/// What ao costs, measured on this machine: prints tables, asserts nothing.
+#[derive(clap::Parser)]
+#[command(name = "ao-bench")]
+struct Args {
+    /// Fewer rounds and smaller sizes (what CI runs, about a minute).
+    #[arg(long)]
+    quick: bool,
+    /// Only these sections (all when none is given).
+    #[arg(value_enum)]
+    sections: Vec<Section>,
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    // `ao-bench [--quick] [plugins|languages|sessions|github|gitlab|dashboard]`: one section only.
-    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
-    if wanted("plugins") {
+    let args = <Args as clap::Parser>::parse();
+    let quick = args.quick;
+    let wanted = |s: Section| args.sections.is_empty() || args.sections.contains(&s);
+    if wanted(Section::Plugins) {
         plugins::run(quick);
         println!();
     }
-    if wanted("languages") {
+    if wanted(Section::Languages) {
         languages::run(quick);
         println!();
     }
-    if wanted("sessions") {
+    if wanted(Section::Sessions) {
         sessions::run(quick);
         println!();
     }
-    if wanted("github") {
+    if wanted(Section::Github) {
         forges::github(quick);
         println!();
     }
-    if wanted("gitlab") {
+    if wanted(Section::Gitlab) {
         forges::gitlab(quick);
         println!();
     }
-    if wanted("dashboard") {
+    if wanted(Section::Dashboard) {
         dashboard::run(quick);
     }
 }

@@ -40,8 +40,9 @@ fn remote_host(url: &str) -> Option<String> {
     (!host.is_empty() && host.contains('.')).then(|| host.to_ascii_lowercase())
 }
 
-/// Tracker and SCM lines for the remote's forge, commented out (they need a
-/// token first), so the user sees the plugin and settings that fit.
+/// The SCM line for the remote's forge (its PRs, CI and reviews through its
+/// API: without it ao would poll the remote with `git ls-remote` every
+/// cycle), and its tracker line commented out: issues are the user's choice.
 fn provider_lines(url: Option<&str>) -> String {
     let Some(host) = url.and_then(remote_host) else {
         return String::new();
@@ -58,9 +59,10 @@ fn provider_lines(url: Option<&str>) -> String {
         _ => return String::new(),
     };
     format!(
-        "    # With {token} exported (see docs/providers/{docs}.md), follow issues and PRs there:\n\
-         \x20   # tracker: {{ plugin: {plugin}{settings} }}\n\
-         \x20   # scm: {{ plugin: {plugin}{settings} }}\n"
+        "    # PRs, CI and reviews on the forge; export {token} (see docs/providers/{docs}.md).\n\
+         \x20   scm: {{ plugin: {plugin}{settings} }}\n\
+         \x20   # Take issues from there too:\n\
+         \x20   # tracker: {{ plugin: {plugin}{settings} }}\n"
     )
 }
 
@@ -192,7 +194,7 @@ mod tests {
         assert_eq!(remote_host("/srv/git/origin.git"), None);
         assert!(
             provider_lines(Some("https://github.com/acme/web"))
-                .contains("# scm: { plugin: github }")
+                .contains("\n    scm: { plugin: github }")
         );
         let own = provider_lines(Some("git@gitlab.example.com:g/sub/r.git"));
         assert!(
