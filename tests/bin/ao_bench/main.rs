@@ -9,8 +9,11 @@
 //! - github, gitlab: requests per simulated hour for 20 idle sessions
 //!   (charged ones on GitHub), and how soon a CI failure reaches the agent;
 //! - dashboard: a change to the browser's stream, the board API with 200
-//!   sessions, the daemon with 50 connected viewers.
+//!   sessions, the daemon with 50 connected viewers;
+//! - agents: spawn → first prompt with the real Claude Code, against the
+//!   CLI's own start-up.
 
+mod agents;
 mod dashboard;
 mod forges;
 mod languages;
@@ -48,6 +51,8 @@ enum Section {
     Gitlab,
     /// The dashboard's stream, board API and many viewers.
     Dashboard,
+    /// Spawn → first prompt with the real Claude Code, against its own start-up.
+    Agents,
 }
 
 /// What ao costs, measured on this machine: prints tables, asserts nothing.
@@ -88,5 +93,9 @@ fn main() {
     }
     if wanted(Section::Dashboard) {
         dashboard::run(quick);
+        println!();
+    }
+    if wanted(Section::Agents) {
+        agents::run(quick);
     }
 }

@@ -14,6 +14,8 @@ pub(crate) struct Bench {
     tmux_dir: PathBuf,
     /// When set, `tmux` resolves to a shim that counts its invocations.
     shim: Option<PathBuf>,
+    /// More environment for `ao` (a real agent CLI's variables and PATH).
+    extra_env: Vec<(String, String)>,
 }
 
 impl Drop for Bench {
@@ -84,7 +86,31 @@ impl Bench {
             env,
             tmux_dir,
             shim: None,
+            extra_env: Vec::new(),
         }
+    }
+
+    /// The project's checkout.
+    pub(crate) fn clone_path(&self) -> PathBuf {
+        self.env.dir.path().join("web")
+    }
+
+    pub(crate) fn home(&self) -> PathBuf {
+        self.env.home()
+    }
+
+    /// Replaces the project's agent lines (`agent: …` and what follows).
+    pub(crate) fn set_agent(&mut self, agent_yaml: &str, env: Vec<(String, String)>) {
+        self.env.write_config(&format!(
+            "projects:\n  web:\n    path: {}\n    sessionPrefix: web\n{agent_yaml}",
+            self.clone_path().display()
+        ));
+        self.extra_env = env;
+    }
+
+    /// `tmux` on the bench's own server (for an agent started by hand).
+    pub(crate) fn tmux_command(&self) -> Command {
+        self.tmux()
     }
 
     pub(crate) fn data(&self) -> PathBuf {
@@ -94,7 +120,8 @@ impl Bench {
     pub(crate) fn ao(&self) -> Command {
         let mut cmd = self.env.command();
         cmd.env("AO_TMUX_SOCKET", "ao-bench")
-            .env("TMUX_TMPDIR", &self.tmux_dir);
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)));
         if let Some(shim) = &self.shim {
             let path = std::env::var("PATH").unwrap_or_default();
             cmd.env("PATH", format!("{}:{path}", shim.display()));
