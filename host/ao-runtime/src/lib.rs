@@ -67,9 +67,8 @@ pub trait Runtime: Send + Sync {
     /// The visible screen (one line per row, wrapped lines not joined) and
     /// the row the cursor is on; `None` where the runtime cannot say. Tells
     /// whether Enter moved a program on even when it printed nothing.
-    fn screen_and_cursor(&self, _name: &str) -> Option<(String, usize)> {
-        None
-    }
+    /// Required (no default), so a wrapper cannot silently hide it.
+    fn screen_and_cursor(&self, name: &str) -> Option<(String, usize)>;
     /// The screens of `names` (sessions that are gone are left out).
     fn capture_all(
         &self,

@@ -90,6 +90,11 @@ impl Runtime for Writer<'_> {
     fn capture(&self, name: &str, lines: u32) -> Result<String, RuntimeError> {
         self.runtime.capture(name, lines)
     }
+    // Delivery confirms Enter by the cursor too: a defaulted method here
+    // would hide it from every send (3 × the wait, then a false warning).
+    fn screen_and_cursor(&self, name: &str) -> Option<(String, usize)> {
+        self.runtime.screen_and_cursor(name)
+    }
     fn capture_all(
         &self,
         names: &[String],

@@ -310,6 +310,12 @@ impl Runtime for ProcessRuntime {
 
     /// One connection per session; sessions that are gone (or do not
     /// answer) are left out.
+    /// The supervisor's protocol has no cursor request yet: delivery falls
+    /// back to what the screen shows.
+    fn screen_and_cursor(&self, _name: &str) -> Option<(String, usize)> {
+        None
+    }
+
     fn capture_all(
         &self,
         names: &[String],
