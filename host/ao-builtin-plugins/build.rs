@@ -128,6 +128,8 @@ const FIXTURES: &[&str] = &[
     "garbage",
 ];
 
+use sha2::Digest;
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.join("../..").canonicalize().unwrap();
@@ -198,9 +200,11 @@ fn main() {
             .strip_prefix("notifier-")
             .or_else(|| krate.strip_prefix("agent-"))
             .unwrap_or(krate);
+        let path = wasm(krate);
+        let bytes = std::fs::read(&path).unwrap();
+        let sha256: [u8; 32] = sha2::Sha256::digest(&bytes).into();
         code.push_str(&format!(
-            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({:?}), http: &{http:?}, programs: &{programs:?}, read_dirs: &{read_dirs:?}, secrets: &{secrets:?}, kv: {kv} }},\n",
-            wasm(krate)
+            "        Builtin {{ file_name: \"{file}.wasm\", wasm: include_bytes!({path:?}), sha256: {sha256:?}, http: &{http:?}, programs: &{programs:?}, read_dirs: &{read_dirs:?}, secrets: &{secrets:?}, kv: {kv} }},\n",
         ));
     }
     code.push_str("    ]\n}\n\n/// Test fixtures (never shipped): paths of built components.\npub mod fixtures {\n");

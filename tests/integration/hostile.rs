@@ -288,6 +288,7 @@ fn notifier_manager(dir: &Path, fast: &FakeServer) -> SessionManager {
     let builtins = [Builtin {
         file_name: webhook.file_name,
         wasm: webhook.wasm,
+        sha256: webhook.sha256,
         default_grant: Grant::default(),
     }];
     let catalog = Catalog::discover(engine(), cache(), &builtins, &[PluginSource::User(plugins)]);
@@ -837,6 +838,7 @@ fn attack9_a_replayed_webhook_delivery_is_ignored() {
     let builtins = [Builtin {
         file_name: github.file_name,
         wasm: github.wasm,
+        sha256: github.sha256,
         default_grant: Grant::default(),
     }];
     let catalog = Catalog::discover(engine(), cache(), &builtins, &[]);

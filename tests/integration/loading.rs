@@ -77,6 +77,7 @@ fn a_bad_file_in_a_plugin_directory_does_not_stop_the_others() {
         .map(|b| Builtin {
             file_name: b.file_name,
             wasm: b.wasm,
+            sha256: b.sha256,
             default_grant: Default::default(),
         })
         .collect();
@@ -128,6 +129,7 @@ fn a_user_plugin_overrides_a_builtin_of_the_same_name() {
     let builtins = [Builtin {
         file_name: webhook.file_name,
         wasm: webhook.wasm,
+        sha256: webhook.sha256,
         default_grant: Default::default(),
     }];
     let catalog = Catalog::discover(

@@ -11,6 +11,9 @@ pub struct Builtin {
     pub file_name: &'static str,
     /// The component.
     pub wasm: &'static [u8],
+    /// Its SHA-256 (the compiled cache's key), computed at build time so
+    /// no command hashes megabytes of built-ins on every start.
+    pub sha256: [u8; 32],
     /// Hosts granted when the config says nothing.
     pub http: &'static [&'static str],
     /// Programs granted when the config says nothing.

@@ -135,6 +135,7 @@ impl Context {
             .map(|b| Builtin {
                 file_name: b.file_name,
                 wasm: b.wasm,
+                sha256: b.sha256,
                 default_grant: builtin_grant(&b),
             })
             .collect();

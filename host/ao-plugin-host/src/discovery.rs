@@ -4,7 +4,7 @@
 //! same manifest name (project > user > built-in), and says so. A file that
 //! fails to load is reported and skipped; the others still load.
 
-use crate::cache::CompiledCache;
+use crate::cache::{CompiledCache, ComponentDigest};
 use crate::capability::Grant;
 use crate::engine::PluginEngine;
 use crate::error::LoadError;
@@ -40,6 +40,8 @@ impl fmt::Display for PluginSource {
 pub struct Builtin {
     pub file_name: &'static str,
     pub wasm: &'static [u8],
+    /// The SHA-256 of `wasm`, computed when ao was built.
+    pub sha256: [u8; 32],
     pub default_grant: Grant,
 }
 
@@ -110,7 +112,13 @@ impl Catalog {
         for builtin in builtins {
             let origin = format!("built-in {}", builtin.file_name);
             catalog.add(
-                LoadedPlugin::load(engine, cache, builtin.wasm, &origin),
+                LoadedPlugin::load_digested(
+                    engine,
+                    cache,
+                    builtin.wasm,
+                    &ComponentDigest(builtin.sha256),
+                    &origin,
+                ),
                 PluginSource::Builtin,
                 builtin.default_grant.clone(),
             );

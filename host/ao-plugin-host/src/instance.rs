@@ -8,7 +8,7 @@
 //! the next call, so a crash never leaks into later calls or other plugins.
 
 use crate::bindings::v0_1::{self as wit, HostView, exports::ao::plugin as guest};
-use crate::cache::{CacheOutcome, CompiledCache};
+use crate::cache::{CacheOutcome, CompiledCache, ComponentDigest};
 use crate::capability::{Capabilities, Grant};
 use crate::engine::PluginEngine;
 use crate::error::{CallError, CallErrorKind, LoadError};
@@ -55,11 +55,22 @@ impl LoadedPlugin {
         wasm: &[u8],
         origin: &str,
     ) -> Result<Self, LoadError> {
+        Self::load_digested(engine, cache, wasm, &ComponentDigest::of(wasm), origin)
+    }
+
+    /// [`LoadedPlugin::load`] for bytes whose SHA-256 is already known.
+    pub fn load_digested(
+        engine: &PluginEngine,
+        cache: &CompiledCache,
+        wasm: &[u8],
+        digest: &ComponentDigest,
+        origin: &str,
+    ) -> Result<Self, LoadError> {
         let started = Instant::now();
         inspect::require_component(wasm, origin)?;
         let (component, outcome) =
             cache
-                .load(engine.engine(), wasm)
+                .load_digested(engine.engine(), wasm, digest)
                 .map_err(|e| LoadError::Invalid {
                     origin: origin.to_string(),
                     message: format!("{e:#}"),

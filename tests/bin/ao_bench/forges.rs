@@ -234,6 +234,7 @@ impl World {
             &[Builtin {
                 file_name: shipped.file_name,
                 wasm: shipped.wasm,
+                sha256: shipped.sha256,
                 default_grant: Grant::default(),
             }],
             &[],
