@@ -68,10 +68,24 @@ pub struct Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
+        // Agents that ignore the hangup (Gemini CLI's node processes) outlive
+        // the server: their process groups (a pane's pid) are ended too.
+        let panes = Command::new("tmux")
+            .args(["-L", "ao-test", "list-panes", "-a", "-F"])
+            .arg("#{pane_dead} #{pane_pid}")
+            .env("TMUX_TMPDIR", &self.tmux_dir)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
         let _ = Command::new("tmux")
             .args(["-L", "ao-test", "kill-server"])
             .env("TMUX_TMPDIR", &self.tmux_dir)
             .output();
+        for pid in panes.lines().filter_map(|l| l.strip_prefix("0 ")) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .output();
+        }
         // PTY supervisors outlive every command by design: end this
         // fixture's (by the pids they recorded, if still theirs).
         let runtime = self.env.dir.path().join("data/ao/runtime");

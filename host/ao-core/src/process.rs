@@ -23,6 +23,14 @@ impl ProcessId {
         }
     }
 
+    /// The process running as `pid` now.
+    pub fn of(pid: u32) -> ProcessId {
+        ProcessId {
+            pid,
+            start: start_time(pid),
+        }
+    }
+
     /// Whether this very process still runs (a zombie does not count).
     pub fn is_running(&self) -> bool {
         if !exists(self.pid) {

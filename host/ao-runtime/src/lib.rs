@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+mod group;
 pub mod process;
 pub mod tmux;
 

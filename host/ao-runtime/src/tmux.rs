@@ -25,6 +25,10 @@ pub struct Tmux {
     locale: Option<String>,
 }
 
+/// How long the processes left in a killed pane's group get to end on
+/// SIGTERM before SIGKILL.
+const KILL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Printable on purpose: without a UTF-8 locale tmux escapes control characters.
 const MARKER: &str = "::ao-pane::";
 
@@ -166,6 +170,30 @@ impl Tmux {
             // No server yet means no sessions.
             Err(e) if no_server(&e) => Ok(Vec::new()),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The process group of session `name`'s pane while its program runs:
+    /// tmux starts each pane's program as a session leader, so its pid is
+    /// the group's id. `None` for a pane whose program ended (the number may
+    /// be someone else's by now) or a session that is not there.
+    fn running_pane_group(&self, name: &str) -> Option<u32> {
+        let out = self
+            .run(
+                &[
+                    "display-message",
+                    "-p",
+                    "-t",
+                    &Self::pane(name),
+                    "#{pane_dead} #{pane_pid}",
+                ],
+                None,
+            )
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        match text.trim().split_once(' ')? {
+            ("0", pid) => pid.parse().ok(),
+            _ => None,
         }
     }
 
@@ -370,15 +398,24 @@ impl Runtime for Tmux {
         Ok(screens)
     }
 
-    /// Ends a session (its program gets SIGHUP).
+    /// Ends a session: tmux closes the terminal (SIGHUP), then whatever of
+    /// the pane's process group is left is ended too. Agents that ignore
+    /// SIGHUP (Gemini CLI's and Codex's node processes) would otherwise
+    /// outlive their session, still talking to the model and writing the
+    /// session file a restored agent resumes.
     fn kill(&self, name: &str) -> Result<(), RuntimeError> {
+        let group = self.running_pane_group(name);
         match self.run(&["kill-session", "-t", &Self::target(name)], None) {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(RuntimeError::Tmux { message, .. }) if message.contains("can't find") => {
-                Err(RuntimeError::NoSession(name.to_string()))
+                return Err(RuntimeError::NoSession(name.to_string()));
             }
-            Err(e) => Err(e),
+            Err(e) => return Err(e),
         }
+        if let Some(group) = group {
+            crate::group::end(group, KILL_GRACE);
+        }
+        Ok(())
     }
 
     /// The command a person runs to watch and type into a session.

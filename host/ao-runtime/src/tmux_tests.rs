@@ -215,3 +215,67 @@ fn hundreds_of_screens_with_long_names_are_all_read() {
         assert!(screens[name].contains(&format!("up:{name}")), "{name}");
     }
 }
+
+/// Whether process `pid` has ended (a zombie nobody reaped has ended too).
+fn ended(pid: i32) -> bool {
+    let Some(p) = rustix::process::Pid::from_raw(pid) else {
+        return true;
+    };
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false);
+    rustix::process::test_kill_process(p).is_err() || zombie
+}
+
+#[test]
+fn kill_ends_the_processes_of_the_pane_that_ignore_the_hangup() {
+    let s = server();
+    let pid_file = s.dir.path().join("child.pid");
+    // Like Gemini CLI's node processes: SIGHUP (and here SIGTERM) ignored,
+    // a child in the same process group.
+    let spec = LaunchSpec {
+        name: "stubborn-1".into(),
+        cwd: s.dir.path().into(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            format!(
+                "trap '' HUP TERM; sleep 1000 & echo $! > {}; wait",
+                pid_file.display()
+            ),
+        ],
+        env: vec![],
+    };
+    s.tmux.create(&spec).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let child = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pane never started its child"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    s.tmux.kill("stubborn-1").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ended(child) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let gone = ended(child);
+    if !gone {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(child).unwrap(),
+            rustix::process::Signal::KILL,
+        );
+    }
+    assert!(gone, "the pane's child {child} outlived the kill");
+}

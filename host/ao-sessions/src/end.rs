@@ -85,6 +85,8 @@ impl SessionManager {
         if let Ok(runtime) = self.runtimes.of(&session) {
             let _ = runtime.kill(id);
         }
+        // An agent that outlived its terminal is ended too.
+        crate::leftovers::end(id, &self.paths.data, crate::leftovers::GRACE);
         let mut note = None;
         if let (Some(path), Some(repo)) = (&ws.path, &ws.repo)
             && path.exists()

@@ -19,6 +19,7 @@ mod deliver;
 mod end;
 mod issue_tracker;
 mod launch;
+mod leftovers;
 mod manager;
 mod prompt;
 mod queue;

@@ -137,6 +137,15 @@ impl SessionManager {
         if let Ok(runtime) = self.runtimes.get(&runtime_kind) {
             let _ = runtime.kill(id);
         }
+        // The agent may have outlived its terminal (Gemini CLI ignores the
+        // hangup): two agents on one session file would each go on with the
+        // conversation.
+        let left = crate::leftovers::end(id, &self.paths.data, crate::leftovers::GRACE);
+        if left > 0 {
+            self.progress(&format!(
+                "{id}: ended {left} process(es) left from its previous terminal"
+            ));
+        }
         let context = session_context(
             id,
             &path,

@@ -3,7 +3,8 @@
 //! footer (`workspace (/directory) … /model`). Checked from the most
 //! specific: the exit summary, a dialog or approval box (the input line is
 //! gone while one is open), the spinner line of a turn (`esc to cancel`),
-//! then the idle input block; without any of them it is still starting.
+//! a session being resumed, then the idle input block with its input line;
+//! without any of them it is still starting.
 
 use ao_plugin_sdk::*;
 
@@ -34,14 +35,13 @@ const PERMISSION: &[&str] = &[
 /// The spinner line, shown only while a turn runs.
 const WORKING: &[&str] = &["esc to cancel"];
 
-/// The idle input block: its placeholder, the mode hints and the footer.
-const READY: &[&str] = &[
-    "Type your message or @path/to/file",
-    "workspace (/directory)",
-    "accept edits",
-    "YOLO",
-    "? for shortcuts",
-];
+/// Shown while `--resume` loads the history into the chat. The footer is
+/// drawn but the input line is not: text typed now is dropped.
+const RESUMING: &[&str] = &["Resuming session..."];
+
+/// The prompt characters of the input line: `>` (default), `*` (YOLO), `!`
+/// (shell mode). Gemini draws the line only while it takes input.
+const INPUT_PROMPTS: &[char] = &['>', '*', '!'];
 
 /// The banner or the conversation above the input block. A resumed session
 /// first draws a bare input block (warnings, input, footer), then clears
@@ -55,6 +55,26 @@ const FULL_SCREEN_LINES: usize = 12;
 fn has_content(text: &str) -> bool {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines.len() > FULL_SCREEN_LINES || terminal::any_contains(&lines, CONTENT)
+}
+
+/// Whether the bottom block (below the last rule) holds the input line: a
+/// prompt character, then the placeholder or typed text. `tail` is bottom
+/// first, as [`terminal::last_lines`] gives it.
+fn has_input_line(tail: &[&str]) -> bool {
+    tail.iter()
+        .take_while(|l| !is_rule(l))
+        .any(|l| is_input_line(l))
+}
+
+fn is_rule(line: &str) -> bool {
+    let line = line.trim();
+    !line.is_empty() && line.chars().all(|c| c == '─')
+}
+
+fn is_input_line(line: &str) -> bool {
+    let mut chars = line.trim_start().chars();
+    chars.next().is_some_and(|c| INPUT_PROMPTS.contains(&c))
+        && chars.next().is_none_or(char::is_whitespace)
 }
 
 pub fn activity(text: &str) -> Option<ActivityReport> {
@@ -77,8 +97,10 @@ pub fn activity(text: &str) -> Option<ActivityReport> {
     if terminal::any_contains(&tail, WORKING) {
         return Some(ActivityReport::of(Activity::Active));
     }
-    let bottom = &tail[..tail.len().min(6)];
-    if terminal::any_contains(bottom, READY) && has_content(text) {
+    if terminal::any_contains(&tail, RESUMING) {
+        return Some(ActivityReport::with_detail(Activity::Active, "resuming"));
+    }
+    if has_input_line(&tail) && has_content(text) {
         return Some(ActivityReport::of(Activity::Ready));
     }
     // No input block (nothing drawn yet, or only the start-up warnings):
@@ -105,7 +127,9 @@ mod tests {
             };
             let want = match kind {
                 k if k.starts_with("ready") => Activity::Ready,
-                k if k.starts_with("working") => Activity::Active,
+                // A turn running, or a session still starting or resuming
+                // (no input line yet, or a bare one before the history).
+                k if k.starts_with("working") || k.starts_with("starting") => Activity::Active,
                 k if k.starts_with("permission") || k.contains("dialog") => Activity::WaitingInput,
                 k if k.starts_with("exited") => Activity::Exited,
                 _ => continue,
@@ -114,7 +138,22 @@ mod tests {
             assert_eq!(activity(&text).map(|r| r.state), Some(want), "{name}");
             seen += 1;
         }
-        assert!(seen >= 7, "the real captures are there: {seen}");
+        assert!(seen >= 11, "the real captures are there: {seen}");
+    }
+
+    #[test]
+    fn a_session_loading_its_history_is_not_ready() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/gemini/");
+        // The history is drawn and the footer too, but the input line is not:
+        // what is typed now is dropped.
+        let resuming = std::fs::read_to_string(format!("{dir}real-starting-resuming.txt")).unwrap();
+        assert_eq!(
+            activity(&resuming).unwrap().detail.as_deref(),
+            Some("resuming")
+        );
+        let without_spinner = resuming.replace("⠋ Resuming session...", "");
+        let report = activity(&without_spinner).unwrap();
+        assert_eq!(report.state, Activity::Active, "no input line, not ready");
     }
 
     #[test]
