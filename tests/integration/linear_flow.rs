@@ -151,8 +151,9 @@ fn a_linear_issue_becomes_a_merged_github_pr_and_the_issue_is_completed_with_a_c
         ),
         45,
         || {
+            // The plugin moves the issue, then comments: wait for both.
             lin.issue(&issue)
-                .is_some_and(|i| i.state_type == "completed")
+                .is_some_and(|i| i.state_type == "completed" && !i.comments.is_empty())
         },
     );
     let done = lin.issue(&issue).unwrap();
