@@ -564,6 +564,19 @@ fn resolve_project(
             }
         }
     }
+    // Both go on git's command line: a value git would read as an option
+    // (`--upload-pack=…`) runs commands, so such values are refused.
+    for (key, value) in [("remote", &p.remote), ("defaultBranch", &p.default_branch)] {
+        if let Some(value) = value
+            && (value.is_empty() || value.starts_with('-') || value.chars().any(char::is_control))
+        {
+            return Err(source.error_at(
+                &["projects", id, key],
+                format!("`{value}` is not a git remote or branch name (it must not be empty or start with `-`)"),
+                Some(format!("write the {key} by name, e.g. `origin` or `main`")),
+            ));
+        }
+    }
     let mut rules = p.agent_rules.clone();
     if let Some(file) = &p.agent_rules_file {
         let text = std::fs::read_to_string(path.join(file)).map_err(|e| {

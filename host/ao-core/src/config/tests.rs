@@ -175,6 +175,22 @@ fn project_errors_point_at_the_field() {
     )
     .unwrap_err();
     assert_eq!(err.field, "projects.web.symlinks");
+    // Values git would read as options never reach its command line.
+    let err = Config::parse(
+        "projects:\n  web:\n    path: .\n    remote: \"--upload-pack=touch /tmp/x\"\n",
+        Some(&file),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.line),
+        ("projects.web.remote", Some(4))
+    );
+    let err = Config::parse(
+        "projects:\n  web:\n    path: .\n    defaultBranch: -x\n",
+        Some(&file),
+    )
+    .unwrap_err();
+    assert_eq!(err.field, "projects.web.defaultBranch");
     let err = Config::parse("projects:\n  web:\n    pth: .\n", Some(&file)).unwrap_err();
     assert!(err.message.contains("unknown field `pth`"), "{err}");
 }
