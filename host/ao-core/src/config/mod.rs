@@ -573,7 +573,7 @@ fn resolve_project(
             return Err(source.error_at(
                 &["projects", id, key],
                 format!("`{value}` is not a git remote or branch name (it must not be empty or start with `-`)"),
-                Some(format!("write the {key} by name, e.g. `origin` or `main`")),
+                Some(format!("write the {key} by name, e.g. `{}`", if key == "remote" { "origin" } else { "main" })),
             ));
         }
     }
