@@ -566,14 +566,17 @@ fn resolve_project(
     }
     // Both go on git's command line: a value git would read as an option
     // (`--upload-pack=…`) runs commands, so such values are refused.
-    for (key, value) in [("remote", &p.remote), ("defaultBranch", &p.default_branch)] {
+    for (key, value, example) in [
+        ("remote", &p.remote, "origin"),
+        ("defaultBranch", &p.default_branch, "main"),
+    ] {
         if let Some(value) = value
             && (value.is_empty() || value.starts_with('-') || value.chars().any(char::is_control))
         {
             return Err(source.error_at(
                 &["projects", id, key],
                 format!("`{value}` is not a git remote or branch name (it must not be empty or start with `-`)"),
-                Some(format!("write the {key} by name, e.g. `{}`", if key == "remote" { "origin" } else { "main" })),
+                Some(format!("write the {key} by name, e.g. `{example}`")),
             ));
         }
     }
