@@ -243,8 +243,20 @@ impl Runtime for Tmux {
             "on".into(),
         ]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run(&refs, None)?;
-        Ok(())
+        // tmux shuts its server down when the last session ends; a client
+        // that connects in that moment is told "server exited unexpectedly"
+        // and nothing was created, so starting over is safe (the next try
+        // starts a new server).
+        let mut tries = 0;
+        loop {
+            match self.run(&refs, None) {
+                Err(e) if server_was_exiting(&e) && tries < 5 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20 * tries));
+                }
+                other => return other.map(|_| ()),
+            }
+        }
     }
 
     fn sessions(&self) -> Result<BTreeMap<String, Liveness>, RuntimeError> {
@@ -479,10 +491,18 @@ fn batches(names: &[String], cost: impl Fn(&str) -> usize) -> Vec<&[String]> {
 
 /// tmux's ways of saying no server is running yet (so no sessions).
 fn no_server(error: &RuntimeError) -> bool {
+    server_was_exiting(error)
+        || matches!(error, RuntimeError::Tmux { message, .. }
+            if message.contains("no server")
+                || message.contains("No such file")
+                || message.contains("error connecting"))
+}
+
+/// The client reached a server that was shutting down (its last session had
+/// just ended).
+fn server_was_exiting(error: &RuntimeError) -> bool {
     matches!(error, RuntimeError::Tmux { message, .. }
-        if message.contains("no server")
-            || message.contains("No such file")
-            || message.contains("error connecting"))
+        if message.contains("server exited unexpectedly") || message.contains("lost server"))
 }
 
 #[cfg(test)]

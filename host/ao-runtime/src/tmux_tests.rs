@@ -279,3 +279,23 @@ fn kill_ends_the_processes_of_the_pane_that_ignore_the_hangup() {
     }
     assert!(gone, "the pane's child {child} outlived the kill");
 }
+
+/// Killing the last session makes tmux shut its server down; a session
+/// created in that moment reached the dying server ("server exited
+/// unexpectedly") — `ao session kill` then `ao spawn` failed on CI. The
+/// window is narrow (about 1 in 300 here), hence the many rounds.
+#[test]
+fn a_session_created_as_the_last_one_is_killed_still_starts() {
+    let s = server();
+    for n in 0..400 {
+        let name = format!("web-{n}");
+        s.tmux
+            .create(&echo_agent(&name, s.dir.path()))
+            .unwrap_or_else(|e| panic!("create {name} after the last session was killed: {e}"));
+        // tmux's own kill, without ao's wait for the process group, to
+        // meet the server while it shuts down.
+        s.tmux
+            .run(&["kill-session", "-t", &Tmux::target(&name)], None)
+            .unwrap();
+    }
+}

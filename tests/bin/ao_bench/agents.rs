@@ -38,19 +38,27 @@ pub fn run(quick: bool) {
             let marker = format!("BENCH-TASK by hand {n}");
             let name = format!("by-hand-{n}");
             let started = Instant::now();
-            let ok = bench
-                .tmux_command()
-                .args(["new-session", "-d", "-x", "200", "-y", "50", "-s", &name])
-                .arg("-c")
-                .arg(&clone)
-                .arg("--")
-                .arg("env")
-                .arg(format!("HOME={}", bench.home().display()))
-                .args(env.iter().map(|(k, v)| format!("{k}={v}")))
-                .arg(&binary)
-                .args(["--dangerously-skip-permissions", "--", &marker])
-                .status()
-                .is_ok_and(|s| s.success());
+            // As a person would: once more if tmux was still shutting down
+            // the server the last run's session had (its "server exited
+            // unexpectedly"; ao's own runtime does the same).
+            let ok = (0..5).any(|attempt| {
+                if attempt > 0 {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                bench
+                    .tmux_command()
+                    .args(["new-session", "-d", "-x", "200", "-y", "50", "-s", &name])
+                    .arg("-c")
+                    .arg(&clone)
+                    .arg("--")
+                    .arg("env")
+                    .arg(format!("HOME={}", bench.home().display()))
+                    .args(env.iter().map(|(k, v)| format!("{k}={v}")))
+                    .arg(&binary)
+                    .args(["--dangerously-skip-permissions", "--", &marker])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            });
             assert!(ok, "tmux new-session for Claude Code by hand");
             server
                 .wait_for_user_message(&marker, START_LIMIT)
