@@ -267,6 +267,43 @@ fn programs_and_the_key_value_store_need_grants() {
     );
 }
 
+/// A granted program that leaves a child holding its output open
+/// (`sleep 30 &`) does not hold the call: the group is ended at the
+/// deadline and the output so far comes back.
+#[test]
+fn a_granted_programs_background_child_is_ended_at_the_deadline() {
+    let mut plugin = hostile().instantiate(InstanceSettings {
+        grant: Grant {
+            programs: vec!["sh".into()],
+            ..Grant::default()
+        },
+        limits: Limits {
+            call_timeout: Duration::from_secs(2),
+            ..Limits::default()
+        },
+        ..InstanceSettings::default()
+    });
+    let marker = tempfile::tempdir().unwrap();
+    let survivor = marker.path().join("survived");
+    let started = Instant::now();
+    let err = call(
+        &mut plugin,
+        "run",
+        &format!(
+            "sh\n-c\necho started; (sleep 4; touch {}) &",
+            survivor.display()
+        ),
+    )
+    .unwrap_err();
+    let took = started.elapsed();
+    assert!(err.to_string().contains("ran with status 0"), "{err}");
+    assert!(took < Duration::from_secs(4), "held for {took:?}");
+    // The background child was ended with its group, not left running.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!survivor.exists(), "the background child outlived the call");
+    call(&mut plugin, "ok", "").unwrap();
+}
+
 /// The daemon will move instances onto worker threads.
 #[test]
 fn instances_can_move_between_threads() {

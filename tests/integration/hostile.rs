@@ -207,6 +207,58 @@ fn attack1_an_untrusted_repository_gets_no_plugins_grants_notifiers_or_commands(
     assert!(!env.work().join("pwned").exists());
 }
 
+/// A repository's config that is a link is the file it points at, with
+/// that file's directory and trust: linked to the user's own config or to
+/// a trusted repository's, it does not bring this repository's plugins
+/// (nor its directory for `postCreate`).
+#[test]
+fn attack1_a_linked_repository_config_brings_none_of_the_repositorys_plugins() {
+    let env = AoEnv::new();
+    let user_dir = env.dir.path().join("config/ao");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    std::fs::write(
+        user_dir.join("agent-orchestrator.yaml"),
+        "plugins:\n  webhook:\n    grant: { http: [\"127.0.0.1\"] }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(env.work().join(".ao/plugins")).unwrap();
+    std::fs::copy(
+        fixtures::HOSTILE,
+        env.work().join(".ao/plugins/github.wasm"),
+    )
+    .unwrap();
+    let link = env.work().join("agent-orchestrator.yaml");
+
+    // → the user's own file.
+    std::os::unix::fs::symlink(user_dir.join("agent-orchestrator.yaml"), &link).unwrap();
+    let names = listed(&env);
+    assert!(!names.contains(&"hostile".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"webhook".to_string()),
+        "the bystander: {names:?}"
+    );
+
+    // → a repository the user trusted.
+    let trusted = env.dir.path().join("trusted-repo");
+    std::fs::create_dir_all(&trusted).unwrap();
+    std::fs::write(
+        trusted.join("agent-orchestrator.yaml"),
+        "projects:\n  lib:\n    path: .\n",
+    )
+    .unwrap();
+    let out = env.run(&["trust", trusted.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", describe(&out));
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(trusted.join("agent-orchestrator.yaml"), &link).unwrap();
+    let out = env.run(&["plugin", "ls", "--json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(!stderr(&out).contains("not trusted"), "{}", describe(&out));
+    let names = listed(&env);
+    assert!(!names.contains(&"hostile".to_string()), "{names:?}");
+    let out = env.run(&["status", "--json"]);
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
 // ---------------------------------------------------------------------------
 // 3. Deadlines hold.
 
@@ -452,6 +504,19 @@ fn attack4_a_secret_goes_only_to_its_hosts_over_https_and_never_comes_back() {
         );
         assert!(denied(&err).contains(header), "{err}");
     }
+    // Headers that would bring an echoed secret back compressed or in
+    // slices, past the stripping: refused with a secret on board.
+    for header in [("Accept-Encoding", "gzip"), ("Range", "bytes=7-")] {
+        let err = call(
+            &mut plugin,
+            "echo",
+            &echo_spec(&format!("http://{bound}/"), &[header], true),
+        );
+        assert!(
+            denied(&err).contains(header.0) && denied(&err).contains("carries a secret"),
+            "{err}"
+        );
+    }
     assert_eq!(echo_count(&echo), 1);
 
     // Not readable unless granted so; and never shown in an error.
@@ -612,8 +677,21 @@ fn attack6_the_agent_program_gets_a_declared_environment() {
     ] {
         assert!(env.contains(present), "{present} missing:\n{env}");
     }
+    // Nor in the tmux server's environment, which anything in a pane can
+    // read (`tmux show-environment -g`).
+    let server_env = std::process::Command::new("tmux")
+        .args(["-L", "ao-test", "show-environment", "-g"])
+        .env("TMUX_TMPDIR", &f.tmux_dir)
+        .output()
+        .unwrap();
+    let server_env = String::from_utf8_lossy(&server_env.stdout).into_owned();
+    assert!(server_env.contains("PATH="), "{server_env}");
     for absent in ["UNGRANTED_SECRET", "GITHUB_TOKEN"] {
         assert!(!env.contains(absent), "{absent} leaked:\n{env}");
+        assert!(
+            !server_env.contains(absent),
+            "{absent} in tmux:\n{server_env}"
+        );
     }
     // What an agent plugin may reach is shown.
     let info = f.ao(&["plugin", "info", "claude-code"]);

@@ -72,6 +72,11 @@ pub fn load_config(paths: &Paths, explicit: Option<&Path>) -> Result<(Config, Tr
     let state = TrustStore::open(&paths.data).state(&file, origin);
     let mut ignored = Vec::new();
     if origin == Origin::Repository {
+        let user = if paths.user_config.is_file() {
+            Some(Config::load(&paths.user_config)?)
+        } else {
+            None
+        };
         if !state.applies() {
             let plugins = trust::covered_files(&file);
             let names: Vec<String> = plugins[1..]
@@ -83,8 +88,12 @@ pub fn load_config(paths: &Paths, explicit: Option<&Path>) -> Result<(Config, Tr
             }
             ignored.extend(config.drop_untrusted());
         }
-        if paths.user_config.is_file() {
-            config.layer_over(&Config::load(&paths.user_config)?);
+        if let Some(user) = &user {
+            config.layer_over(user);
+        }
+        if !state.applies() {
+            let yours = user.as_ref().and_then(|u| u.default_permissions);
+            ignored.extend(config.cap_permissions(yours.unwrap_or_default()));
         }
     }
     Ok((

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod lock;
+pub mod no_follow;
 pub mod paths;
 pub mod private;
 pub mod private_fs;

@@ -35,7 +35,10 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 pub type RemoteHeads = HashMap<String, String>;
 
 pub fn remote_heads(project: &ProjectConfig) -> Result<RemoteHeads, String> {
-    let out = git(&project.path, &["ls-remote", "--heads", &project.remote])?;
+    let out = git(
+        &project.path,
+        &["ls-remote", "--heads", "--", &project.remote],
+    )?;
     Ok(out
         .lines()
         .filter_map(|line| {
@@ -287,7 +290,7 @@ fn conflicts_now(project: &ProjectConfig, branch: &str) -> bool {
     let remote = &project.remote;
     if git(
         &project.path,
-        &["fetch", "-q", remote, &project.default_branch, branch],
+        &["fetch", "-q", "--", remote, &project.default_branch, branch],
     )
     .is_err()
     {
@@ -315,7 +318,14 @@ pub fn merge(
     let remote = &project.remote;
     git(
         &project.path,
-        &["fetch", "-q", remote, &project.default_branch, &pr.branch],
+        &[
+            "fetch",
+            "-q",
+            "--",
+            remote,
+            &project.default_branch,
+            &pr.branch,
+        ],
     )?;
     let _ = std::fs::remove_dir_all(scratch);
     let base = format!("{remote}/{}", project.default_branch);
@@ -351,6 +361,7 @@ pub fn merge(
             &[
                 "push",
                 "-q",
+                "--",
                 remote,
                 &format!("HEAD:refs/heads/{}", project.default_branch),
             ],

@@ -12,6 +12,7 @@
 //!
 //! The id is the file name; without front matter the first line is the title.
 
+use ao_core::no_follow;
 use std::path::{Path, PathBuf};
 
 /// One issue.
@@ -52,9 +53,23 @@ pub fn get(project_path: &Path, id: &str) -> Result<LocalIssue, String> {
         ));
     }
     let path = issues_dir(project_path).join(format!("{id}.md"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("no issue {id}: cannot read {}: {e}", path.display()))?;
+    // The repository is not trusted: `.ao/issues/1.md → ~/.ssh/id_ed25519`
+    // must not become an agent's task (nor `close` rewrite what it points at).
+    let bytes = no_follow::read(project_path, &issue_file(id)).map_err(|e| {
+        if e.is_not_found() {
+            format!("no issue {id}: {} does not exist", path.display())
+        } else {
+            format!("issue {id}: cannot read {}: {e}", path.display())
+        }
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("issue {id}: {} is not UTF-8 text", path.display()))?;
     parse(id, &text, &path)
+}
+
+/// Issue `id`'s file, relative to the project.
+fn issue_file(id: &str) -> String {
+    format!(".ao/issues/{id}.md")
 }
 
 /// Every issue, by id.
@@ -141,7 +156,8 @@ pub fn close(project_path: &Path, id: &str) -> Result<(), String> {
     if issue.state == "closed" {
         return Ok(());
     }
-    let text = std::fs::read_to_string(&issue.path).map_err(|e| e.to_string())?;
+    let bytes = no_follow::read(project_path, &issue_file(id)).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&bytes);
     let updated = match text
         .strip_prefix("---\n")
         .and_then(|rest| rest.split_once("\n---"))
@@ -165,7 +181,8 @@ pub fn close(project_path: &Path, id: &str) -> Result<(), String> {
             issue.title, issue.body
         ),
     };
-    std::fs::write(&issue.path, updated).map_err(|e| format!("{}: {e}", issue.path.display()))
+    no_follow::write(project_path, &issue_file(id), updated.as_bytes(), 0o644)
+        .map_err(|e| format!("{}: {e}", issue.path.display()))
 }
 
 /// The task text a coding agent gets for an issue.
@@ -231,6 +248,50 @@ mod tests {
                 closed.body.as_str()
             ),
             ("closed", "Add a dark mode", "Please.")
+        );
+    }
+
+    /// A repository's issue file (or its directory) that is a link outside:
+    /// never read into a task, never rewritten by `close`.
+    #[test]
+    fn issues_that_are_links_are_refused() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("bashrc");
+        std::fs::write(&victim, "export SECRET=1\n").unwrap();
+
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(issues_dir(repo.path())).unwrap();
+        symlink(&victim, issues_dir(repo.path()).join("1.md")).unwrap();
+        for err in [
+            get(repo.path(), "1").unwrap_err(),
+            close(repo.path(), "1").unwrap_err(),
+        ] {
+            assert!(
+                err.contains("symbolic link") && err.contains("1.md"),
+                "{err}"
+            );
+        }
+        assert!(
+            get(repo.path(), "3")
+                .unwrap_err()
+                .contains("does not exist")
+        );
+
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(repo.path().join(".ao")).unwrap();
+        std::fs::write(outside.path().join("2.md"), "# Hi\n").unwrap();
+        symlink(outside.path(), issues_dir(repo.path())).unwrap();
+        let err = close(repo.path(), "2").unwrap_err();
+        assert!(err.contains("symbolic link"), "{err}");
+
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "export SECRET=1\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("2.md")).unwrap(),
+            "# Hi\n"
         );
     }
 

@@ -66,6 +66,11 @@ impl Tmux {
     fn command(&self) -> Command {
         let mut cmd = Command::new("tmux");
         cmd.arg("-L").arg(&self.socket);
+        // The first command starts the server, whose environment becomes
+        // every pane's base and is readable by anything in a pane
+        // (`tmux show-environment -g`): ao's own secrets must not be in it.
+        // Sessions get their declared variables with `-e`.
+        cmd.env_clear().envs(server_env(std::env::vars_os()));
         if let Some(dir) = &self.tmpdir {
             cmd.env("TMUX_TMPDIR", dir);
         }
@@ -487,6 +492,32 @@ fn batches(names: &[String], cost: impl Fn(&str) -> usize) -> Vec<&[String]> {
         out.push(&names[start..]);
     }
     out
+}
+
+/// What tmux itself needs from ao's environment (finding its socket, a
+/// shell, the locale, the terminal): nothing secret.
+fn server_env(
+    ambient: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    const NAMES: &[&str] = &[
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "TZ",
+        "TMPDIR",
+        "TMUX_TMPDIR",
+        "TERM",
+    ];
+    ambient
+        .into_iter()
+        .filter(|(name, _)| {
+            name.to_str()
+                .is_some_and(|n| NAMES.contains(&n) || n.starts_with("LC_"))
+        })
+        .collect()
 }
 
 /// tmux's ways of saying no server is running yet (so no sessions).

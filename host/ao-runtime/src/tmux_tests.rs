@@ -299,3 +299,20 @@ fn a_session_created_as_the_last_one_is_killed_still_starts() {
             .unwrap();
     }
 }
+
+#[test]
+fn the_server_gets_only_what_tmux_needs_from_aos_environment() {
+    let ambient = [
+        ("PATH", "/usr/bin"),
+        ("LC_MESSAGES", "C"),
+        ("TMUX_TMPDIR", "/tmp/x"),
+        ("GITHUB_TOKEN", "ghp_secret"),
+        ("ANTHROPIC_API_KEY", "sk-secret"),
+    ]
+    .map(|(k, v)| (k.into(), v.into()));
+    let kept: Vec<String> = server_env(ambient)
+        .into_iter()
+        .map(|(k, _)| k.into_string().unwrap())
+        .collect();
+    assert_eq!(kept, ["PATH", "LC_MESSAGES", "TMUX_TMPDIR"]);
+}

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-/// Taken from ao's environment for every agent, when set.
+/// Taken from ao's environment for every agent, when set (and every `LC_*`).
 pub const BASE: &[&str] = &[
     "PATH",
     "HOME",
@@ -23,8 +23,6 @@ pub const BASE: &[&str] = &[
     "LOGNAME",
     "SHELL",
     "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
     "TZ",
     "TMPDIR",
     "COLORTERM",
@@ -78,7 +76,9 @@ pub fn declared(
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (name, value) in ambient {
-        let passes = BASE.contains(&name.as_str()) || granted.iter().any(|g| covered(g, &name));
+        let passes = BASE.contains(&name.as_str())
+            || name.starts_with("LC_")
+            || granted.iter().any(|g| covered(g, &name));
         if passes && is_name(&name) {
             out.push((name, value));
         }

@@ -2,39 +2,19 @@
 //! settings): never through a symbolic link, and kept out of git.
 //!
 //! The workspace is a checkout of a repository ao does not trust: it may
-//! carry a committed symlink such as `.claude/settings.local.json → ~/.bashrc`.
-//! Every directory on the way is opened with `O_NOFOLLOW` (cap-std's
-//! `open_dir_nofollow`, which also keeps `..` from leaving the root), the
-//! file is written to a new temporary name (`O_CREAT | O_EXCL`, which never
-//! follows a link) and renamed over the target (a rename replaces a name, it
-//! does not follow it). A link on the way is refused with an error naming it.
+//! carry a committed symlink such as `.claude/settings.local.json → ~/.bashrc`;
+//! `ao_core::no_follow` writes without following it.
 //!
 //! The written paths are added to the repository's `info/exclude`, so git
 //! does not offer them for commit and removing the workspace does not take
 //! them for unsaved work.
 
-use cap_fs_ext::DirExt;
-use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptions, Permissions};
+use ao_core::no_follow;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 /// Why ao would not write a file into a workspace.
-#[derive(Debug, thiserror::Error)]
-pub enum HostFileError {
-    #[error("`{0}` must be a relative path inside the workspace")]
-    Escapes(String),
-    #[error(
-        "`{path}` in the workspace is a symbolic link (committed in the repository?); ao does not write through links — remove the link from the branch, or check the repository before trusting it"
-    )]
-    Link { path: String },
-    #[error("cannot write `{path}` in the workspace: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
+pub type HostFileError = no_follow::NoFollowError;
 
 /// Writes `content` at `rel` inside `root` without following any link.
 pub fn write_no_follow(
@@ -43,78 +23,7 @@ pub fn write_no_follow(
     content: &[u8],
     executable: bool,
 ) -> Result<(), HostFileError> {
-    let parts = components(rel)?;
-    let io = |source: std::io::Error| HostFileError::Io {
-        path: rel.to_string(),
-        source,
-    };
-    let (file_name, parents) = parts
-        .split_last()
-        .ok_or_else(|| HostFileError::Escapes(rel.into()))?;
-    let mut dir = Dir::open_ambient_dir(root, ambient_authority()).map_err(io)?;
-    let mut walked = PathBuf::new();
-    for part in parents {
-        walked.push(part);
-        dir = match dir.open_dir_nofollow(part) {
-            Ok(sub) => sub,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                dir.create_dir(part).map_err(io)?;
-                dir.open_dir_nofollow(part).map_err(io)?
-            }
-            Err(e) => {
-                return Err(if is_link(&dir, part) {
-                    HostFileError::Link {
-                        path: walked.display().to_string(),
-                    }
-                } else {
-                    io(e)
-                });
-            }
-        };
-    }
-    if is_link(&dir, file_name) {
-        return Err(HostFileError::Link { path: rel.into() });
-    }
-    let temp = format!(".{file_name}.ao-{}", std::process::id());
-    let _ = dir.remove_file(&temp);
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    let written = (|| {
-        let mut file = dir.open_with(&temp, &options)?;
-        file.write_all(content)?;
-        if executable {
-            use cap_std::fs::PermissionsExt;
-            file.set_permissions(Permissions::from_mode(0o755))?;
-        }
-        file.sync_all()?;
-        dir.rename(&temp, &dir, file_name)
-    })();
-    if written.is_err() {
-        let _ = dir.remove_file(&temp);
-    }
-    written.map_err(io)
-}
-
-fn is_link(dir: &Dir, name: &str) -> bool {
-    dir.symlink_metadata(name)
-        .is_ok_and(|m| m.file_type().is_symlink())
-}
-
-/// The normal components of a relative path; anything else is refused.
-fn components(rel: &str) -> Result<Vec<&str>, HostFileError> {
-    let path = Path::new(rel);
-    let mut parts = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => parts.push(
-                part.to_str()
-                    .ok_or_else(|| HostFileError::Escapes(rel.into()))?,
-            ),
-            Component::CurDir => {}
-            _ => return Err(HostFileError::Escapes(rel.into())),
-        }
-    }
-    Ok(parts)
+    no_follow::write(root, rel, content, if executable { 0o755 } else { 0o644 })
 }
 
 /// Adds `paths` (relative to the workspace root) to the repository's

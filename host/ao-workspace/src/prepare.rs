@@ -4,6 +4,8 @@
 //! output kept in a log.
 
 use crate::WorkspaceError;
+use ao_core::no_follow::{self, NoFollowError};
+use cap_std::fs::Dir;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -30,6 +32,14 @@ fn relative(path: &str) -> Result<PathBuf, WorkspaceError> {
     Ok(p.to_path_buf())
 }
 
+/// A `symlinks:`/`include:` entry that could not be applied, in words.
+fn refused(side: &str, entry: &Path, error: NoFollowError) -> WorkspaceError {
+    WorkspaceError::Prepare(format!(
+        "preparing `{}` (from `symlinks:`/`include:`) in the {side}: {error}",
+        entry.display()
+    ))
+}
+
 /// `*` matches any run of characters in one path component.
 fn matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
@@ -43,23 +53,30 @@ fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// Files in `repo` named by an include entry.
-fn expand(repo: &Path, entry: &str) -> Result<Vec<PathBuf>, WorkspaceError> {
+/// Files in `repo` named by an include entry (none when a directory on the
+/// way is missing or a link: only what is really in the repository).
+fn expand(repo: &Dir, entry: &str) -> Result<Vec<PathBuf>, WorkspaceError> {
     let rel = relative(entry)?;
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    let parts: Vec<&str> = parent.iter().filter_map(|p| p.to_str()).collect();
+    let dir = match no_follow::open_dirs(repo, &parts, false, Path::new("")) {
+        Ok(dir) => dir,
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(refused("repository", &rel, e)),
+    };
     if !name.contains('*') {
-        return Ok(if repo.join(&rel).exists() {
+        return Ok(if dir.symlink_metadata(name).is_ok() {
             vec![rel]
         } else {
             Vec::new()
         });
     }
-    let dir = rel.parent().unwrap_or(Path::new(""));
     let mut out = Vec::new();
-    if let Ok(entries) = fs::read_dir(repo.join(dir)) {
+    if let Ok(entries) = dir.entries() {
         for e in entries.flatten() {
             if let Some(n) = e.file_name().to_str().filter(|n| matches(name, n)) {
-                out.push(dir.join(n));
+                out.push(parent.join(n));
             }
         }
     }
@@ -67,20 +84,89 @@ fn expand(repo: &Path, entry: &str) -> Result<Vec<PathBuf>, WorkspaceError> {
     Ok(out)
 }
 
-fn copy_recursive(from: &Path, to: &Path) -> std::io::Result<()> {
-    if from.is_dir() {
-        fs::create_dir_all(to)?;
-        for e in fs::read_dir(from)? {
-            let e = e?;
-            copy_recursive(&e.path(), &to.join(e.file_name()))?;
-        }
-    } else {
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::copy(from, to)?;
+/// Copies `name` (a file, or a directory and everything in it) from
+/// `from` into `to`. Nothing is followed: a link on either side is refused.
+fn copy_tree(from: &Dir, to: &Dir, name: &str, shown: &Path) -> Result<(), NoFollowError> {
+    let io = |source| NoFollowError::Io {
+        path: shown.display().to_string(),
+        source,
+    };
+    let meta = from.symlink_metadata(name).map_err(io)?;
+    if meta.file_type().is_symlink() {
+        return Err(NoFollowError::Link {
+            path: shown.display().to_string(),
+        });
     }
-    Ok(())
+    if meta.is_dir() {
+        let sub_from = no_follow::open_dirs(from, &[name], false, Path::new(""))?;
+        let sub_to = no_follow::open_dirs(to, &[name], true, Path::new(""))?;
+        for entry in sub_from.entries().map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let child = entry.file_name();
+            let child = child
+                .to_str()
+                .ok_or_else(|| NoFollowError::Escapes(shown.join(&child).display().to_string()))?;
+            copy_tree(&sub_from, &sub_to, child, &shown.join(child))?;
+        }
+        return Ok(());
+    }
+    let content = no_follow::read_in(from, name, shown)?;
+    let mode = cap_std::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
+    no_follow::write_in(to, name, &content, mode, shown)
+}
+
+/// Links `workspace/rel` to `repo/rel` (an absolute link, so it works from
+/// any depth), replacing what the checkout has there. Nothing on the way is
+/// followed on either side.
+fn link_from_repo(repo: &Path, workspace: &Path, rel: &Path) -> Result<(), WorkspaceError> {
+    let text = rel.to_string_lossy();
+    let (source_dir, name) = match no_follow::parent_of(
+        &no_follow::open_root(repo).map_err(|e| refused("repository", rel, e))?,
+        &text,
+        false,
+    ) {
+        Ok(found) => found,
+        Err(e) if e.is_not_found() => return Ok(()), // nothing to link
+        Err(e) => return Err(refused("repository", rel, e)),
+    };
+    match source_dir.symlink_metadata(name) {
+        Err(_) => return Ok(()), // nothing to link
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(refused(
+                "repository",
+                rel,
+                NoFollowError::Link {
+                    path: text.into_owned(),
+                },
+            ));
+        }
+        Ok(_) => {}
+    }
+    let (target_dir, _) = no_follow::parent_of(
+        &no_follow::open_root(workspace).map_err(|e| refused("workspace", rel, e))?,
+        &text,
+        true,
+    )
+    .map_err(|e| refused("workspace", rel, e))?;
+    let io = |source| {
+        refused(
+            "workspace",
+            rel,
+            NoFollowError::Io {
+                path: text.to_string(),
+                source,
+            },
+        )
+    };
+    match target_dir.symlink_metadata(name) {
+        // Removing a link removes the link, never what it points at; a real
+        // directory is emptied without following links inside it.
+        Ok(meta) if meta.is_dir() => target_dir.remove_dir_all(name).map_err(io)?,
+        Ok(_) => target_dir.remove_file(name).map_err(io)?,
+        Err(_) => {}
+    }
+    rustix::fs::symlinkat(repo.join(rel), &target_dir, name)
+        .map_err(|e| io(std::io::Error::from(e)))
 }
 
 /// Applies `prep` to `workspace`; `postCreate` output goes to `log`.
@@ -91,29 +177,21 @@ pub fn prepare(
     log: &Path,
 ) -> Result<(), WorkspaceError> {
     for link in &prep.symlinks {
-        let rel = relative(link)?;
-        let (source, target) = (repo.join(&rel), workspace.join(&rel));
-        if !source.exists() {
-            continue;
-        }
-        if target.exists() || target.is_symlink() {
-            if target.is_dir() && !target.is_symlink() {
-                fs::remove_dir_all(&target)?
-            } else {
-                fs::remove_file(&target)?
-            }
-        }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&source, &target)?;
-        #[cfg(not(unix))]
-        copy_recursive(&source, &target)?;
+        link_from_repo(repo, workspace, &relative(link)?)?;
     }
-    for entry in &prep.include {
-        for rel in expand(repo, entry)? {
-            copy_recursive(&repo.join(&rel), &workspace.join(&rel))?;
+    if !prep.include.is_empty() {
+        let from_root = no_follow::open_root(repo).map_err(|e| refused("repository", repo, e))?;
+        let to_root =
+            no_follow::open_root(workspace).map_err(|e| refused("workspace", workspace, e))?;
+        for entry in &prep.include {
+            for rel in expand(&from_root, entry)? {
+                let text = rel.to_string_lossy();
+                let (from, name) = no_follow::parent_of(&from_root, &text, false)
+                    .map_err(|e| refused("repository", &rel, e))?;
+                let (to, _) = no_follow::parent_of(&to_root, &text, true)
+                    .map_err(|e| refused("workspace", &rel, e))?;
+                copy_tree(&from, &to, name, &rel).map_err(|e| refused("workspace", &rel, e))?;
+            }
         }
     }
     if prep.post_create.is_empty() {
@@ -215,6 +293,88 @@ mod tests {
                 && err.contains(&log.display().to_string()),
             "{err}"
         );
+    }
+
+    /// A checkout (the repository's or the workspace's) whose committed
+    /// links point outside: nothing outside is read, written or deleted.
+    #[test]
+    fn links_committed_in_either_checkout_are_never_followed() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(outside.path().join("cache")).unwrap();
+        fs::write(outside.path().join("cache/keep"), "keep").unwrap();
+        fs::write(outside.path().join("authorized_keys"), "mine").unwrap();
+        fs::write(outside.path().join("id_ed25519"), "PRIVATE").unwrap();
+        let attempts: [(&str, Preparation); 4] = [
+            // `symlinks: [sub/cache]` with the workspace's `sub` → outside:
+            // replacing `cache` would have deleted the outside directory.
+            (
+                "workspace",
+                Preparation {
+                    symlinks: vec!["sub/cache".into()],
+                    ..Preparation::default()
+                },
+            ),
+            // `include: [sub/authorized_keys]`: copying would have written
+            // through the workspace's `sub`.
+            (
+                "workspace",
+                Preparation {
+                    include: vec!["sub/authorized_keys".into()],
+                    ..Preparation::default()
+                },
+            ),
+            // The repository's `keys` → outside: copying would have read
+            // the user's private key into the workspace.
+            (
+                "repository",
+                Preparation {
+                    include: vec!["keys/id_ed25519".into()],
+                    ..Preparation::default()
+                },
+            ),
+            // A directory included whole, with a link inside it.
+            (
+                "repository",
+                Preparation {
+                    include: vec!["config".into()],
+                    ..Preparation::default()
+                },
+            ),
+        ];
+        for (side, prep) in attempts {
+            let repo = tempfile::tempdir().unwrap();
+            let ws = tempfile::tempdir().unwrap();
+            fs::create_dir_all(repo.path().join("sub/cache")).unwrap();
+            fs::write(repo.path().join("sub/authorized_keys"), "attacker").unwrap();
+            fs::create_dir_all(repo.path().join("config")).unwrap();
+            fs::write(repo.path().join("config/app.toml"), "a = 1").unwrap();
+            symlink(
+                outside.path().join("id_ed25519"),
+                repo.path().join("config/key"),
+            )
+            .unwrap();
+            symlink(outside.path(), repo.path().join("keys")).unwrap();
+            symlink(outside.path(), ws.path().join("sub")).unwrap();
+
+            let err = prepare(repo.path(), ws.path(), &prep, &ws.path().join("log"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("symbolic link") && err.contains(side),
+                "{prep:?}: {err}"
+            );
+            assert_eq!(
+                fs::read_to_string(outside.path().join("cache/keep")).unwrap(),
+                "keep"
+            );
+            assert_eq!(
+                fs::read_to_string(outside.path().join("authorized_keys")).unwrap(),
+                "mine"
+            );
+            assert!(!ws.path().join("config/key").exists());
+            assert!(!ws.path().join("keys").exists());
+        }
     }
 
     #[test]

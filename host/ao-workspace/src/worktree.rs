@@ -33,11 +33,13 @@ pub fn fetch_with_progress(
         format!("fetching {remote}/{branch}"),
         git::sink(progress, &mut ignore),
     );
-    let args: [&OsStr; 6] = [
+    // `--`: a remote or branch is never read as an option.
+    let args: [&OsStr; 7] = [
         "-C".as_ref(),
         repo.as_os_str(),
         "fetch".as_ref(),
         "--progress".as_ref(),
+        "--".as_ref(),
         remote.as_ref(),
         branch.as_ref(),
     ];

@@ -97,6 +97,16 @@ impl Permissions {
         }
     }
 
+    /// Whether an agent under `self` asks less than under `other`.
+    pub fn looser_than(self, other: Permissions) -> bool {
+        let rank = |p: Permissions| match p {
+            Self::Default => 0,
+            Self::AcceptEdits => 1,
+            Self::Bypass => 2,
+        };
+        rank(self) > rank(other)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Bypass => "bypass",
@@ -121,6 +131,9 @@ pub struct ProjectConfig {
     pub agent: String,
     /// What the agent may do without asking (`permissions:`).
     pub permissions: Permissions,
+    /// Whether this file set it (the project's key or `defaults`); if not,
+    /// the user's own default applies under a repository's config.
+    pub permissions_set: bool,
     pub workspace: String,
     pub symlinks: Vec<String>,
     pub include: Vec<String>,
@@ -176,6 +189,8 @@ pub struct Config {
     pub plugins: BTreeMap<String, PluginConfig>,
     pub projects: BTreeMap<String, ProjectConfig>,
     pub max_concurrent_sessions: Option<u32>,
+    /// `defaults.permissions`, when the file sets it.
+    pub default_permissions: Option<Permissions>,
     pub default_agent: String,
     pub default_runtime: String,
     pub default_workspace: String,
@@ -400,8 +415,8 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
         WORKSPACES,
     )?;
     let default_permissions = match defaults.and_then(|d| d.permissions.as_deref()) {
-        None => Permissions::default(),
-        Some(text) => permissions(&source, &["defaults", "permissions"], text)?,
+        None => None,
+        Some(text) => Some(permissions(&source, &["defaults", "permissions"], text)?),
     };
     if raw.max_concurrent_sessions == Some(0) {
         return Err(source.error_at(
@@ -453,6 +468,7 @@ fn resolve(raw: RawConfig, source: Source) -> Result<Config, ConfigError> {
     Ok(Config {
         projects,
         max_concurrent_sessions: raw.max_concurrent_sessions,
+        default_permissions,
         default_agent,
         default_runtime,
         default_workspace,
@@ -494,7 +510,7 @@ fn resolve_project(
     default_agent: &str,
     default_runtime: &str,
     default_workspace: &str,
-    default_permissions: Permissions,
+    default_permissions: Option<Permissions>,
     top_reactions: &integrations::Reactions,
 ) -> Result<ProjectConfig, ConfigError> {
     let base = source
@@ -542,8 +558,9 @@ fn resolve_project(
     };
     let runtime = p.runtime.unwrap_or_else(|| default_runtime.to_string());
     check_choice(source, &["projects", id, "runtime"], &runtime, RUNTIMES)?;
+    let permissions_set = p.permissions.is_some() || default_permissions.is_some();
     let permissions = match p.permissions.as_deref() {
-        None => default_permissions,
+        None => default_permissions.unwrap_or_default(),
         Some(text) => permissions(source, &["projects", id, "permissions"], text)?,
     };
     let workspace = p.workspace.unwrap_or_else(|| default_workspace.to_string());
@@ -582,13 +599,16 @@ fn resolve_project(
     }
     let mut rules = p.agent_rules.clone();
     if let Some(file) = &p.agent_rules_file {
-        let text = std::fs::read_to_string(path.join(file)).map_err(|e| {
-            source.error_at(
-                &["projects", id, "agentRulesFile"],
-                format!("cannot read `{file}` (relative to the project path): {e}"),
-                None,
-            )
-        })?;
+        // Inside the project, through no link: its text goes to the model.
+        let text = crate::no_follow::read(&path, file)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| {
+                source.error_at(
+                    &["projects", id, "agentRulesFile"],
+                    format!("cannot read `{file}` (relative to the project path): {e}"),
+                    Some("name a file inside the project, e.g. `AGENTS.md`".into()),
+                )
+            })?;
         rules = Some(match rules {
             Some(inline) => format!("{inline}\n\n{text}"),
             None => text,
@@ -624,6 +644,7 @@ fn resolve_project(
         runtime,
         agent: p.agent.unwrap_or_else(|| default_agent.to_string()),
         permissions,
+        permissions_set,
         workspace,
         symlinks: p.symlinks,
         include: p.include,

@@ -326,3 +326,34 @@ fn permissions_default_to_bypass_and_are_set_per_project() {
     );
     assert!(err.hint.unwrap().contains("bypass, accept-edits, default"));
 }
+
+/// The rules file's text goes into every prompt: it is read from inside the
+/// project only, never through a link (`RULES.md → ~/.ssh/id_ed25519`).
+#[test]
+fn the_rules_file_is_read_from_inside_the_project_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("id_ed25519"), "PRIVATE KEY").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("id_ed25519"),
+        dir.path().join("RULES.md"),
+    )
+    .unwrap();
+    let file = dir.path().join("agent-orchestrator.yaml");
+    for (rules, why) in [
+        ("RULES.md", "symbolic link"),
+        ("../id_ed25519", "relative path inside"),
+        ("/etc/hostname", "relative path inside"),
+    ] {
+        std::fs::write(
+            &file,
+            format!("projects:\n  web:\n    path: .\n    agentRulesFile: {rules}\n"),
+        )
+        .unwrap();
+        let err = Config::load(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("agentRulesFile") && err.contains(why) && !err.contains("PRIVATE"),
+            "{rules}: {err}"
+        );
+    }
+}

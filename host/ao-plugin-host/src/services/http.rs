@@ -32,6 +32,12 @@ pub fn new_agent() -> ureq::Agent {
 /// headers the host fills, and the host names the server it connects to.
 const HOST_ONLY_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "host"];
 
+/// Headers that change how a response's bytes relate to what the server
+/// sent (compressed, a slice): with them, a server echoing an injected
+/// secret would hand it back in a form the stripping below does not see.
+/// Refused on requests that carry a secret.
+const REPRESENTATION_HEADERS: &[&str] = &["accept-encoding", "range", "if-range", "te"];
+
 /// Secret values shorter than this are not stripped from responses (they
 /// would match ordinary text); real tokens are far longer.
 const MIN_STRIPPED: usize = 4;
@@ -100,6 +106,23 @@ impl HostState {
                 format!("{}{value}", secret_header.prefix),
             ));
             injected.push(value);
+        }
+        if !injected.is_empty()
+            && let Some((name, _)) = request
+                .headers
+                .iter()
+                .find(|(n, _)| REPRESENTATION_HEADERS.contains(&n.to_ascii_lowercase().as_str()))
+        {
+            let message = format!(
+                "the header `{name}` is not allowed on a request that carries a secret \
+                 (the response must come back whole and uncompressed, so ao can keep the \
+                 secret out of it); send the request without it"
+            );
+            tracing::warn!(plugin = %self.label, "denied: {message}");
+            return Err(PluginError::Denied(format!(
+                "plugin `{}`: {message}",
+                self.plugin
+            )));
         }
         let mut builder = ureq::http::Request::builder()
             .method(method(request.method))

@@ -7,6 +7,7 @@ use crate::bindings::v0_1::{
     ao::plugin::process::{Command, Host, Output},
 };
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -90,6 +91,7 @@ impl Host for HostState {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        cmd.process_group(0);
         let mut child = cmd
             .spawn()
             .map_err(|e| PluginError::Other(format!("cannot start `{}`: {e}", command.program)))?;
@@ -99,30 +101,57 @@ impl Host for HostState {
                 let _ = stdin.write_all(input.as_bytes());
             });
         }
-        let stdout = child
-            .stdout
-            .take()
-            .map(|s| std::thread::spawn(move || read_capped(s)));
-        let stderr = child
-            .stderr
-            .take()
-            .map(|s| std::thread::spawn(move || read_capped(s)));
+        // The program and anything it starts share a new process group, so
+        // a grandchild that keeps the output pipes open (`sleep 60 &`) is
+        // ended with it instead of holding this call past its deadline.
+        let group = rustix::process::Pid::from_child(&child);
+        let end_group = || {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        };
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let reader = |stream: Option<Box<dyn Read + Send>>| {
+            let done = done_tx.clone();
+            stream.map(|s| {
+                std::thread::spawn(move || {
+                    let text = read_capped(s);
+                    let _ = done.send(());
+                    text
+                })
+            })
+        };
+        let stdout = reader(
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
+        let stderr = reader(
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        );
+        drop(done_tx);
 
         let started = Instant::now();
+        let killed = |program: &str| {
+            PluginError::Transient(format!(
+                "`{program}` did not finish within {} ms and was killed",
+                timeout.as_millis()
+            ))
+        };
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if started.elapsed() >= timeout => {
+                    end_group();
                     let _ = child.kill();
                     let _ = child.wait();
-                    return Err(PluginError::Transient(format!(
-                        "`{}` did not finish within {} ms and was killed",
-                        command.program,
-                        timeout.as_millis()
-                    )));
+                    return Err(killed(&command.program));
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(5)),
                 Err(e) => {
+                    end_group();
                     return Err(PluginError::Other(format!(
                         "waiting for `{}`: {e}",
                         command.program
@@ -130,9 +159,31 @@ impl Host for HostState {
                 }
             }
         };
+        // The output ends when every holder of the pipes has exited; what
+        // the program left running in the background past the deadline is
+        // ended.
+        let readers = [stdout.is_some(), stderr.is_some()]
+            .iter()
+            .filter(|r| **r)
+            .count();
+        for _ in 0..readers {
+            let left = timeout.saturating_sub(started.elapsed());
+            if done_rx.recv_timeout(left).is_err() {
+                end_group();
+                break;
+            }
+        }
+        // Once the group is ended the pipes close at once; a process that
+        // left the group (`setsid`) is not waited for.
         let join = |h: Option<std::thread::JoinHandle<String>>| {
-            h.and_then(|h| h.join().ok()).unwrap_or_default()
+            let h = h?;
+            let until = Instant::now() + Duration::from_millis(200);
+            while !h.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if h.is_finished() { h.join().ok() } else { None }
         };
+        let join = |h| join(h).unwrap_or_default();
         Ok(Output {
             status: status.code().unwrap_or(-1),
             stdout: join(stdout),
