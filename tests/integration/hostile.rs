@@ -259,6 +259,65 @@ fn attack1_a_linked_repository_config_brings_none_of_the_repositorys_plugins() {
     assert!(out.status.success(), "{}", describe(&out));
 }
 
+/// A bare repository committed inside the clone (`evil.git/`, whose config
+/// runs a command on fetch) named as the project's `path`: an untrusted
+/// config may describe only its own repository, so ao never runs git there.
+/// And `ao init` never writes through a link the repository committed.
+#[test]
+fn attack1_a_repository_committed_inside_the_clone_is_never_used() {
+    let env = AoEnv::new();
+    let work = env.work();
+    let pwned = env.dir.path().join("PWNED");
+    let git = |dir: &Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+    };
+    git(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("README.md"), "hi\n").unwrap();
+    git(&work, &["init", "-q", "--bare", "-b", "main", "evil.git"]);
+    let bare = work.join("evil.git");
+    git(&bare, &["config", "remote.origin.url", "."]);
+    git(
+        &bare,
+        &[
+            "config",
+            "remote.origin.uploadpack",
+            &format!("touch {}; git-upload-pack", pwned.display()),
+        ],
+    );
+    env.write_untrusted_config(
+        "projects:\n  evil:\n    path: ./evil.git\n    agent: custom\n    permissions: default\n",
+    );
+    let out = env.run(&["spawn", "--prompt", "fix the tests"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("projects.evil (its path is not the repository's own directory)"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!pwned.exists(), "the repository's upload-pack ran");
+
+    // `ao init` with a committed link at the config's name: refused, and
+    // the file it points at (the user's own config) is untouched.
+    std::fs::remove_file(work.join("agent-orchestrator.yaml")).unwrap();
+    let user_config = env.dir.path().join("config/ao/agent-orchestrator.yaml");
+    std::fs::create_dir_all(user_config.parent().unwrap()).unwrap();
+    std::fs::write(&user_config, "defaults:\n  permissions: default\n").unwrap();
+    std::os::unix::fs::symlink(&user_config, work.join("agent-orchestrator.yaml")).unwrap();
+    git(&work, &["add", "README.md"]);
+    let out = env.run(&["init", "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(&user_config).unwrap(),
+        "defaults:\n  permissions: default\n",
+        "{}",
+        describe(&out)
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 3. Deadlines hold.
 

@@ -23,13 +23,13 @@ pub enum Origin {
     Repository,
 }
 
-/// Where a config file belongs.
+/// Where a config file belongs: the user's own is exactly ao's config file
+/// (links resolved). Not "anything in its directory": with `AO_HOME` that
+/// directory also holds the data directory, whose workspaces are checkouts
+/// of repositories, each with its own `agent-orchestrator.yaml`.
 pub fn origin(config_file: &Path, paths: &Paths) -> Origin {
-    let Some(user_dir) = paths.user_config.parent() else {
-        return Origin::Repository;
-    };
     let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    if canonical(config_file).starts_with(canonical(user_dir)) {
+    if canonical(config_file) == canonical(&paths.user_config) {
         Origin::User
     } else {
         Origin::Repository
@@ -243,6 +243,15 @@ mod tests {
         std::fs::create_dir_all(root.path().join("ao")).unwrap();
         std::fs::write(&paths.user_config, "").unwrap();
         assert_eq!(origin(&paths.user_config, &paths), Origin::User);
+        // A repository checked out under ao's home (a session's workspace,
+        // with `AO_HOME`) is a repository.
+        let workspace = root.path().join("ao/data/worktrees/web/web-1");
+        std::fs::create_dir_all(&workspace).unwrap();
+        std::fs::write(workspace.join("agent-orchestrator.yaml"), "").unwrap();
+        assert_eq!(
+            origin(&workspace.join("agent-orchestrator.yaml"), &paths),
+            Origin::Repository
+        );
         assert_eq!(
             TrustStore::open(&paths.data).state(&paths.user_config, Origin::User),
             TrustState::User

@@ -156,7 +156,7 @@ impl SessionManager {
         let task = session.prompt.clone().unwrap_or_default();
         let prompt = compose_prompt(
             &format!("(Resumed after an interruption.) {task}"),
-            project.agent_rules.as_deref(),
+            project.rules().as_deref(),
         );
         let inline = matches!(
             agent

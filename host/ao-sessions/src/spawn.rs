@@ -222,7 +222,7 @@ impl SessionManager {
         // Agent: hook files, then the launch command.
         let context = session_context(&id, &path, None, ao_core::state::now_ms());
         write_hooks(agent, &context, &path).map_err(|e| step("agent hooks", e))?;
-        let prompt = compose_prompt(&request.task(), project.agent_rules.as_deref());
+        let prompt = compose_prompt(&request.task(), project.rules().as_deref());
         let delivery = agent
             .prompt_delivery()
             .map_err(|e| step("agent", e.to_string()))?;

@@ -153,10 +153,14 @@ projects:
 #   urgent: [desktop, team]
 "
     );
-    // Write to a temporary file first: a half-written config is never left behind.
-    let tmp = root.join(".agent-orchestrator.yaml.tmp");
-    std::fs::write(&tmp, &text)?;
-    std::fs::rename(&tmp, &target)?;
+    // Written to a new temporary file, then renamed: a half-written config
+    // is never left behind, and a link committed in the repository (at the
+    // config's name or the temporary one) is never written through.
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("agent-orchestrator.yaml");
+    ao_core::no_follow::write(root, name, text.as_bytes(), 0o644).map_err(std::io::Error::other)?;
     // What we wrote must load.
     ao_core::Config::load(&target)?;
     println!(

@@ -140,14 +140,28 @@ pub struct ProjectConfig {
     pub post_create: Vec<String>,
     /// `agentConfig` as JSON, for the agent plugin.
     pub agent_config: Map<String, Json>,
-    /// Inline rules, then the rules file's text.
+    /// `agentRules`, inline.
     pub agent_rules: Option<String>,
+    /// `agentRulesFile`: its name and text (read when the config is loaded).
+    pub agent_rules_file: Option<(String, String)>,
     /// Where issues come from (`local`: `.ao/issues/*.md` in the repository).
     pub tracker: integrations::PluginRef,
     /// Where PRs, CI and reviews live (`local`: pushed branches, a CI command, `ao review`).
     pub scm: integrations::PluginRef,
     /// Defaults, then the top level's `reactions`, then the project's.
     pub reactions: integrations::Reactions,
+}
+
+impl ProjectConfig {
+    /// The rules added to every prompt: `agentRules`, then the file's text.
+    pub fn rules(&self) -> Option<String> {
+        match (&self.agent_rules, &self.agent_rules_file) {
+            (Some(inline), Some((_, text))) => Some(format!("{inline}\n\n{text}")),
+            (Some(inline), None) => Some(inline.clone()),
+            (None, Some((_, text))) => Some(text.clone()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The session prefix derived from a directory name, as the reference does:
@@ -597,7 +611,7 @@ fn resolve_project(
             ));
         }
     }
-    let mut rules = p.agent_rules.clone();
+    let mut rules_file = None;
     if let Some(file) = &p.agent_rules_file {
         // Inside the project, through no link: its text goes to the model.
         let text = crate::no_follow::read(&path, file)
@@ -609,10 +623,7 @@ fn resolve_project(
                     Some("name a file inside the project, e.g. `AGENTS.md`".into()),
                 )
             })?;
-        rules = Some(match rules {
-            Some(inline) => format!("{inline}\n\n{text}"),
-            None => text,
-        });
+        rules_file = Some((file.clone(), text));
     }
     let agent_config = match p.agent_config.map(serde_json::to_value) {
         None => Map::new(),
@@ -650,7 +661,8 @@ fn resolve_project(
         include: p.include,
         post_create: p.post_create,
         agent_config,
-        agent_rules: rules,
+        agent_rules: p.agent_rules,
+        agent_rules_file: rules_file,
         tracker,
         scm,
         reactions,

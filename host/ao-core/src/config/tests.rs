@@ -140,10 +140,7 @@ fn projects_resolve_with_defaults_and_paths_relative_to_the_file() {
         ("ao", "codex", "tmux")
     );
     assert_eq!(p.default_branch, "main");
-    assert_eq!(
-        p.agent_rules.as_deref(),
-        Some("Be brief.\n\nRun the tests.")
-    );
+    assert_eq!(p.rules().as_deref(), Some("Be brief.\n\nRun the tests."));
     assert_eq!(p.agent_config["model"], "opus");
     assert_eq!(config.max_concurrent_sessions, Some(4));
 }
