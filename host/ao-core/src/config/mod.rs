@@ -142,8 +142,8 @@ pub struct ProjectConfig {
     pub agent_config: Map<String, Json>,
     /// `agentRules`, inline.
     pub agent_rules: Option<String>,
-    /// `agentRulesFile`: its name and text (read when the config is loaded).
-    pub agent_rules_file: Option<(String, String)>,
+    /// The text of `agentRulesFile` (read when the config is loaded).
+    pub agent_rules_file: Option<String>,
     /// Where issues come from (`local`: `.ao/issues/*.md` in the repository).
     pub tracker: integrations::PluginRef,
     /// Where PRs, CI and reviews live (`local`: pushed branches, a CI command, `ao review`).
@@ -156,9 +156,9 @@ impl ProjectConfig {
     /// The rules added to every prompt: `agentRules`, then the file's text.
     pub fn rules(&self) -> Option<String> {
         match (&self.agent_rules, &self.agent_rules_file) {
-            (Some(inline), Some((_, text))) => Some(format!("{inline}\n\n{text}")),
+            (Some(inline), Some(text)) => Some(format!("{inline}\n\n{text}")),
             (Some(inline), None) => Some(inline.clone()),
-            (None, Some((_, text))) => Some(text.clone()),
+            (None, Some(text)) => Some(text.clone()),
             (None, None) => None,
         }
     }
@@ -611,20 +611,22 @@ fn resolve_project(
             ));
         }
     }
-    let mut rules_file = None;
-    if let Some(file) = &p.agent_rules_file {
-        // Inside the project, through no link: its text goes to the model.
-        let text = crate::no_follow::read(&path, file)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|e| {
-                source.error_at(
-                    &["projects", id, "agentRulesFile"],
-                    format!("cannot read `{file}` (relative to the project path): {e}"),
-                    Some("name a file inside the project, e.g. `AGENTS.md`".into()),
-                )
-            })?;
-        rules_file = Some((file.clone(), text));
-    }
+    // Inside the project, through no link: its text goes to the model.
+    let rules_file = p
+        .agent_rules_file
+        .as_ref()
+        .map(|file| {
+            crate::no_follow::read(&path, file)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .map_err(|e| {
+                    source.error_at(
+                        &["projects", id, "agentRulesFile"],
+                        format!("cannot read `{file}` (relative to the project path): {e}"),
+                        Some("name a file inside the project, e.g. `AGENTS.md`".into()),
+                    )
+                })
+        })
+        .transpose()?;
     let agent_config = match p.agent_config.map(serde_json::to_value) {
         None => Map::new(),
         Some(Ok(Json::Object(m))) => m,

@@ -175,15 +175,18 @@ impl Host for HostState {
         }
         // Once the group is ended the pipes close at once; a process that
         // left the group (`setsid`) is not waited for.
-        let join = |h: Option<std::thread::JoinHandle<String>>| {
-            let h = h?;
+        let join = |h: Option<std::thread::JoinHandle<String>>| -> String {
+            let Some(h) = h else { return String::new() };
             let until = Instant::now() + Duration::from_millis(200);
             while !h.is_finished() && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            if h.is_finished() { h.join().ok() } else { None }
+            if h.is_finished() {
+                h.join().unwrap_or_default()
+            } else {
+                String::new()
+            }
         };
-        let join = |h| join(h).unwrap_or_default();
         Ok(Output {
             status: status.code().unwrap_or(-1),
             stdout: join(stdout),
